@@ -1,0 +1,149 @@
+"""The ``ikzf1assay`` command. Thin: parse, call the library, print.
+
+Every error ends here, in :func:`main`, as one line on stderr and an exit code: 2 for bad input
+or parameters (:class:`~ikzf1assay.errors.IkzfAssayError` and usage errors), 1 for files that
+cannot be read or written, 130 when interrupted. ``--debug`` adds the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import traceback
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import TextIO
+
+from ikzf1assay import __version__
+from ikzf1assay.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_INTERRUPTED,
+    EXIT_IO,
+    FileAccessError,
+    IkzfAssayError,
+)
+
+__all__ = ["build_parser", "main"]
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[argparse.Namespace, TextIO], int]
+
+
+def _common() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--debug",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="show the full traceback of an error",
+    )
+    return common
+
+
+def _primers_check(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.primers.thermo import check_primers
+    from ikzf1assay.report.primer_check import render_primer_check
+
+    assay = load_assay(args.assay)
+    conditions = assay.conditions.replace(
+        monovalent_mm=args.na,
+        divalent_mm=args.mg,
+        dntp_mm=args.dntp,
+        oligo_nm=args.oligo,
+        temperature_c=args.temp,
+    )
+    text = render_primer_check(check_primers(assay, conditions), args.format)
+    _emit(text, args.output, out)
+    return 0
+
+
+def _emit(text: str, output: Path | None, out: TextIO) -> None:
+    if output is None:
+        out.write(text)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise FileAccessError(f"cannot write output: {exc.strerror}", source=output) from None
+    log.info("wrote %s", output)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``ikzf1assay`` command."""
+    common = _common()
+    parser = argparse.ArgumentParser(
+        prog="ikzf1assay",
+        description="IKZF1 deletion assay: primer checks, qPCR deletion calls, survival analysis.",
+        parents=[common],
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    primers = commands.add_parser(
+        "primers", parents=[common], help="check, validate and design the assay's primers"
+    )
+    primer_commands = primers.add_subparsers(
+        dest="primers_command", metavar="ACTION", required=True
+    )
+    check = primer_commands.add_parser(
+        "check",
+        parents=[common],
+        help="thermodynamic checks of every primer, primer combination and reaction (primer3)",
+        description=(
+            "Tm, GC, hairpins, self- and cross-dimers (also 3'-anchored), 3'-end stability, "
+            "runs and GC clamp of every primer of the assay file, computed with primer3-py at "
+            "the stated conditions and flagged against the file's [thresholds]. Conditions "
+            "default to the file's [conditions] (bundled file: 50 mM monovalent, 3 mM Mg2+, "
+            "0.8 mM dNTP, 250 nM oligo)."
+        ),
+    )
+    check.add_argument("--assay", type=Path, metavar="FILE", help="assay file (default: bundled)")
+    check.add_argument("--na", type=float, metavar="MM", help="monovalent cations, mM")
+    check.add_argument("--mg", type=float, metavar="MM", help="Mg2+, mM")
+    check.add_argument("--dntp", type=float, metavar="MM", help="total dNTP, mM")
+    check.add_argument("--oligo", type=float, metavar="NM", help="each oligo, nM")
+    check.add_argument("--temp", type=float, metavar="C", help="temperature for dG, C (37)")
+    check.add_argument("--format", choices=("table", "tsv", "json"), default="table")
+    check.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
+    check.set_defaults(handler=_primers_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, out: TextIO | None = None) -> int:
+    """Run the command line; return the exit code (also callable from tests)."""
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # usage errors (2), --help and --version (0)
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_BAD_INPUT
+    debug = getattr(args, "debug", False)
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.INFO if args.verbose else logging.WARNING,
+            format="ikzf1assay: %(message)s",
+        )
+    handler: Handler = args.handler
+    try:
+        return handler(args, out if out is not None else sys.stdout)
+    except IkzfAssayError as exc:
+        return _fail(str(exc), exc.exit_code, debug)
+    except BrokenPipeError:  # the reader (e.g. `| head`) left: stop quietly, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_IO
+    except OSError as exc:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return _fail(f"{where}{exc.strerror or exc}", EXIT_IO, debug)
+    except KeyboardInterrupt:
+        return _fail("interrupted", EXIT_INTERRUPTED, debug)
+
+
+def _fail(message: str, code: int, debug: bool) -> int:
+    if debug:
+        traceback.print_exc(file=sys.stderr)
+    print(f"ikzf1assay: error: {message}", file=sys.stderr)
+    return code
