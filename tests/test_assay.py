@@ -230,3 +230,31 @@ def test_thresholds_must_be_consistent() -> None:
 def test_conditions_out_of_range(values: dict[str, float], message: str) -> None:
     with pytest.raises(ParameterError, match=message):
         Conditions().replace(**values)
+
+
+def test_reference_primers_are_checked_like_reaction_primers() -> None:
+    text = (DATA / "minimal.toml").read_text(encoding="utf-8")
+    ok = parse_assay(
+        (text + '\n[reference]\nname = "HBB"\nforward = "F.4"\nreverse = "R-7"\n').encode()
+    )
+    assert (ok.reference.name, ok.reference.forward, ok.reference.reverse) == ("HBB", "F.4", "R-7")
+    assert ok.resolve_target("hbb") is ok.reference
+    with pytest.raises(
+        AssayDefinitionError, match=r"reverse names primer 'nope', which is not defined"
+    ) as info:
+        parse_assay((text + '\n[reference]\nreverse = "nope"\n').encode(), source="ref.toml")
+    assert info.value.line == 22
+
+
+def test_line_locator_skips_multiline_values() -> None:
+    from ikzf1assay._tomlpos import KeyLines
+
+    text = '[[primer]]\nname = "a"\nnote = """\nsequence = x\n"""\n[[reaction]]\naliases = [\n  "x",\n  "y = 1",\n]\n"deletion" = "Δ4-7"\n[[reaction]]\nforward = "F"\n'
+    lines = KeyLines(text)
+    assert lines.line_of("primer", 0, "name") == 2
+    assert lines.line_of("primer", 0, "sequence") == 1  # inside the note string: not a key
+    assert lines.line_of("reaction", 0, "aliases") == 7
+    assert lines.line_of("reaction", 0, "deletion") == 11
+    assert lines.line_of("reaction", 1, "forward") == 13
+    assert lines.line_of("reaction", 1, "missing") == 12  # falls back to the table header
+    assert lines.line_of("nothing") is None

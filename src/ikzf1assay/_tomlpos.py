@@ -50,7 +50,15 @@ class KeyLines:
         counts: dict[str, int] = {}
         table: tuple[str, int | None] = ("", None)
         depth = 0
+        in_string: str | None = None  # the delimiter of an open multi-line string
         for lineno, line in enumerate(text.splitlines(), start=1):
+            if in_string is not None:
+                if line.count(in_string) % 2 == 1:
+                    in_string = None
+                continue
+            opened = next((q for q in ('"""', "'''") if line.count(q) % 2 == 1), None)
+            if opened is not None:
+                in_string = opened  # the rest of the string's lines hold no keys
             if depth > 0:  # inside a value that spans lines
                 depth += _bracket_delta(line)
                 continue

@@ -391,11 +391,10 @@ class _Builder:
             message, source=self.source, line=self.lines.line_of(table, index, key), where=where
         )
 
-    def table(self, name: str, required: bool = False) -> dict[str, Any]:
+    def table(self, name: str) -> dict[str, Any]:
+        """An optional table; empty when absent."""
         value = self.doc.get(name)
         if value is None:
-            if required:
-                raise self.fail(f"missing table [{name}]")
             return {}
         if not isinstance(value, dict):
             raise self.fail(
@@ -610,10 +609,16 @@ class _Builder:
             )
         return tuple(result)
 
-    def known_primer(
-        self, name: str, primers: Mapping[str, Primer], table: str, index: int | None, key: str
+    def primer_ref(
+        self,
+        data: Mapping[str, Any],
+        key: str,
+        primers: Mapping[str, Primer],
+        table: str,
+        index: int | None = None,
     ) -> str:
-        """A primer name used by a reaction: defined, and pointing the way ``key`` says."""
+        """The primer named by ``data[key]`` (forward/reverse): defined, pointing that way."""
+        name = self.get_str(data, key, table, index)
         if name not in primers:
             raise self.fail(
                 f"{key} names primer {name!r}, which is not defined; defined primers: "
@@ -638,20 +643,8 @@ class _Builder:
         seen: dict[tuple[str, str], tuple[str, int]] = {}
         for i, entry in enumerate(self.array("reaction")):
             self.check_keys(entry, allowed, "reaction", i)
-            fwd = self.known_primer(
-                self.get_str(entry, "forward", "reaction", i),
-                primer_names,
-                "reaction",
-                i,
-                "forward",
-            )
-            rev = self.known_primer(
-                self.get_str(entry, "reverse", "reaction", i),
-                primer_names,
-                "reaction",
-                i,
-                "reverse",
-            )
+            fwd = self.primer_ref(entry, "forward", primer_names, "reaction", i)
+            rev = self.primer_ref(entry, "reverse", primer_names, "reaction", i)
             deletion = self.get_str(entry, "deletion", "reaction", i)
             name = self.get_str(entry, "name", "reaction", i, default=f"{fwd}+{rev}")
             for what, value in (("name", name), ("deletion", deletion)):
@@ -692,24 +685,10 @@ class _Builder:
     def reference(self, primer_names: Mapping[str, Primer]) -> ReferenceReaction:
         data = self.table("reference")
         self.check_keys(data, {"name", "ct_limit", "aliases", "forward", "reverse"}, "reference")
-        fwd = data.get("forward")
-        rev = data.get("reverse")
-        if fwd is not None:
-            fwd = self.known_primer(
-                self.get_str(data, "forward", "reference"),
-                primer_names,
-                "reference",
-                None,
-                "forward",
-            )
-        if rev is not None:
-            rev = self.known_primer(
-                self.get_str(data, "reverse", "reference"),
-                primer_names,
-                "reference",
-                None,
-                "reverse",
-            )
+        fwd, rev = (
+            self.primer_ref(data, key, primer_names, "reference") if key in data else None
+            for key in ("forward", "reverse")
+        )
         return ReferenceReaction(
             name=self.get_str(data, "name", "reference", default="ALB"),
             ct_limit=self.get_number(data, "ct_limit", "reference", 32.0, 1.0, 80.0),
