@@ -1,0 +1,345 @@
+"""The Plate: what one qPCR export holds, the same whatever the instrument.
+
+A :class:`Plate` has three parts, built and validated once by :func:`build_plate`:
+
+``info`` (:class:`RunInfo`)
+    format, instrument model and software, run date, file name and SHA-256, plate size, the
+    passive reference dye, and the instrument's other run settings as exported.
+
+``wells`` (DataFrame, one row per reaction: run x well x target)
+    ===================  ======================================================================
+    run                  run id inside the file ("1" unless the format holds several runs)
+    well                 normalised position: row letter(s) + column number, ``A1`` .. ``P24``
+    row, column          the same as 1-based integers
+    sample               sample name as exported ("" when the export has none)
+    target               target (detector) name as exported ("" when none)
+    task                 UNKNOWN, NTC, STANDARD, POSITIVE_CONTROL, NEGATIVE_CONTROL, OTHER, or
+                         "" when the file does not say
+    reporter, quencher   dye names ("" when not exported)
+    instrument_ct        the instrument's Ct/Cq; NaN for Undetermined / no Cq
+    instrument_amp       the instrument's amplification status where exported (AMP, NO_AMP, ...)
+    threshold            the instrument's threshold for this well's target, where exported
+    auto_threshold       whether that threshold was automatic (None when not exported)
+    baseline_start/_end  the instrument's baseline cycles, where exported (NaN otherwise)
+    quantity             the given quantity of a standard, where exported
+    omit                 the instrument's "omit" flag (False when not exported)
+    has_curve            the export holds fluorescence per cycle for this reaction
+    has_result           the export holds a result (Ct or Undetermined) for this reaction
+    ===================  ======================================================================
+
+``curves`` (DataFrame, tidy long: one row per run x well x target x cycle)
+    ==========  ===========================================================================
+    run, well, target   as above
+    cycle       cycle number, strictly increasing within a reaction
+    rn          reporter fluorescence as exported: Rn (reporter / passive reference) for
+                ABI, RFU for Bio-Rad, the ``adp`` fluorescence for RDML, the tidy CSV's
+                fluorescence
+    delta_rn    the instrument's baseline-corrected signal (ABI Delta Rn / dRn); NaN when
+                the export has none
+    passive_ref the passive reference dye's raw signal (ABI Multicomponent data); NaN when
+                not exported
+    ==========  ===========================================================================
+
+``skipped`` lists what a reader met and did not take, each with where and why; nothing is
+dropped silently.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ikzf1assay.errors import InputFormatError
+
+__all__ = [
+    "CURVE_COLUMNS",
+    "TASKS",
+    "WELL_COLUMNS",
+    "CurvePoint",
+    "Plate",
+    "Reaction",
+    "RunInfo",
+    "Skipped",
+    "build_plate",
+    "normalise_task",
+    "normalise_well",
+]
+
+WELL_COLUMNS = [
+    "run", "well", "row", "column", "sample", "target", "task", "reporter", "quencher",
+    "instrument_ct", "instrument_amp", "threshold", "auto_threshold", "baseline_start",
+    "baseline_end", "quantity", "omit", "has_curve", "has_result",
+]  # fmt: skip
+CURVE_COLUMNS = ["run", "well", "target", "cycle", "rn", "delta_rn", "passive_ref"]
+TASKS = ("UNKNOWN", "NTC", "STANDARD", "POSITIVE_CONTROL", "NEGATIVE_CONTROL", "OTHER", "")
+
+_TASK_WORDS = {
+    "unknown": "UNKNOWN", "unkn": "UNKNOWN", "sample": "UNKNOWN", "unk": "UNKNOWN",
+    "ntc": "NTC", "no template control": "NTC", "ntp": "NTC", "nac": "NTC",
+    "standard": "STANDARD", "std": "STANDARD",
+    "positive control": "POSITIVE_CONTROL", "pos ctrl": "POSITIVE_CONTROL",
+    "pos": "POSITIVE_CONTROL", "positive": "POSITIVE_CONTROL", "pc": "POSITIVE_CONTROL",
+    "negative control": "NEGATIVE_CONTROL", "neg ctrl": "NEGATIVE_CONTROL",
+    "neg": "NEGATIVE_CONTROL", "negative": "NEGATIVE_CONTROL", "nrt": "NEGATIVE_CONTROL",
+    "ipc": "OTHER", "opt": "OTHER", "blocked ipc": "OTHER", "": "",
+}  # fmt: skip
+_WELL = re.compile(r"^\s*([A-Za-z]{1,2})\s*0*(\d{1,2})\s*$")
+# Plate sizes by number of wells: (rows, columns).
+PLATE_SHAPES = {6: (2, 3), 24: (4, 6), 48: (6, 8), 96: (8, 12), 384: (16, 24)}
+
+
+def normalise_task(text: str | None) -> str:
+    """One of :data:`TASKS` for an instrument's task or content word (CFX ``Unkn-01`` too)."""
+    word = re.sub(r"[-_ ]?\d+$", "", (text or "").strip()).strip().lower()
+    word = word.replace("_", " ")
+    return _TASK_WORDS.get(word, "OTHER")
+
+
+def _row_number(letters: str) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + (ord(ch) - 64)
+    return n
+
+
+def normalise_well(text: Any, plate_size: int | None = None) -> tuple[str, int, int]:
+    """``(well, row, column)`` from ``A1``, ``a01``, ``A 1`` or a 1-based well number.
+
+    A number needs ``plate_size`` (96, 384, ...) to be placed, row by row as instruments
+    count (1 = A1, 13 = B1 on a 96-well plate).
+
+    Raises
+    ------
+    ValueError
+        With a short reason, when the text is no well position.
+    """
+    if isinstance(text, float) and text.is_integer():
+        text = int(text)
+    if isinstance(text, int) or (isinstance(text, str) and text.strip().isdigit()):
+        number = int(text)
+        shape = PLATE_SHAPES.get(plate_size or 0)
+        if shape is None:
+            raise ValueError(f"well number {number} without a known plate size")
+        rows, cols = shape
+        if not 1 <= number <= rows * cols:
+            raise ValueError(f"well number {number} outside a {plate_size}-well plate")
+        row, col = divmod(number - 1, cols)
+        return f"{chr(65 + row)}{col + 1}", row + 1, col + 1
+    m = _WELL.match(str(text))
+    if not m:
+        raise ValueError(f"{text!r} is not a well position like A1 or H12")
+    row = _row_number(m.group(1))
+    col = int(m.group(2))
+    if not (1 <= row <= 32 and 1 <= col <= 48):
+        raise ValueError(f"{text!r} is outside any plate (rows A-AF, columns 1-48)")
+    letters = m.group(1).upper()
+    return f"{letters}{col}", row, col
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Run-level facts of an export. Missing facts are None."""
+
+    format: str
+    file_name: str
+    sha256: str
+    instrument: str | None = None
+    software: str | None = None
+    run_date: str | None = None
+    plate_size: int | None = None
+    passive_reference: str | None = None
+    settings: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """Something a reader met and did not take."""
+
+    where: str
+    reason: str
+
+
+@dataclass
+class Reaction:
+    """A reader's record of one reaction (run x well x target) before validation."""
+
+    well: str
+    target: str = ""
+    run: str = "1"
+    sample: str = ""
+    task: str = ""
+    reporter: str = ""
+    quencher: str = ""
+    instrument_ct: float = math.nan
+    instrument_amp: str = ""
+    threshold: float = math.nan
+    auto_threshold: bool | None = None
+    baseline_start: float = math.nan
+    baseline_end: float = math.nan
+    quantity: float = math.nan
+    omit: bool = False
+    has_result: bool = False
+    where: str = ""  # where the record was read, for error messages
+
+
+@dataclass
+class CurvePoint:
+    """A reader's record of one fluorescence reading."""
+
+    well: str
+    target: str
+    cycle: float
+    rn: float
+    delta_rn: float = math.nan
+    passive_ref: float = math.nan
+    run: str = "1"
+    where: str = ""
+
+
+@dataclass(frozen=True)
+class Plate:
+    """What one export holds; see the module documentation for the columns."""
+
+    info: RunInfo
+    wells: pd.DataFrame
+    curves: pd.DataFrame
+    skipped: tuple[Skipped, ...] = ()
+
+    @property
+    def cycles(self) -> int:
+        """Largest number of cycles of any reaction (0 without curves)."""
+        if self.curves.empty:
+            return 0
+        return int(self.curves.groupby(["run", "well", "target"]).size().max())
+
+    def curve_matrix(self, rn: str = "rn") -> tuple[pd.DataFrame, np.ndarray]:
+        """Curves as a (reactions x cycles) array with NaN padding, and the reaction index.
+
+        Returns the ``(run, well, target)`` frame in row order and the array of ``rn`` (or
+        ``delta_rn``) values, cycle ``k`` in column ``k - 1``.
+        """
+        if self.curves.empty:
+            return self.wells[["run", "well", "target"]].iloc[:0], np.empty((0, 0))
+        table = self.curves.pivot_table(
+            index=["run", "well", "target"],
+            columns="cycle",
+            values=rn,
+            aggfunc="first",
+            dropna=False,
+        )
+        return table.index.to_frame(index=False), table.to_numpy(dtype=float)
+
+
+def _locate(source: str, where: str, message: str) -> InputFormatError:
+    return InputFormatError(message, source=source, where=where or None)
+
+
+def build_plate(
+    info: RunInfo,
+    reactions: Iterable[Reaction],
+    points: Iterable[CurvePoint],
+    skipped: Iterable[Skipped] = (),
+) -> Plate:
+    """Validate a reader's records and assemble the Plate.
+
+    Checks, each failing with an :class:`~ikzf1assay.errors.InputFormatError` that names the
+    file and where the record was read: a well position that is not one; a reaction listed
+    twice with different data; a curve whose cycles are not strictly increasing; a cycle or
+    fluorescence value that is not a finite number. Reactions with a curve but no result, or a
+    result but no curve, are kept and marked by ``has_curve`` / ``has_result``.
+    """
+    source = info.file_name
+    seen: dict[tuple[str, str, str], Reaction] = {}
+    for r in reactions:
+        try:
+            r.well = normalise_well(r.well, info.plate_size)[0]
+        except ValueError as exc:
+            raise _locate(source, r.where, f"bad well: {exc}") from None
+        key = (r.run, r.well, r.target)
+        if key in seen:
+            first = seen[key]
+            if _differs(first, r):
+                raise _locate(
+                    source, r.where,
+                    f"well {r.well} target {r.target!r} is listed twice with different data "
+                    f"(first at {first.where or 'an earlier record'}); expected one row per "
+                    "well and target",
+                )  # fmt: skip
+            continue
+        seen[key] = r
+
+    rows: list[dict[str, Any]] = []
+    curve_keys: set[tuple[str, str, str]] = set()
+    last: dict[tuple[str, str, str], tuple[float, str]] = {}
+    for p in points:
+        try:
+            p.well = normalise_well(p.well, info.plate_size)[0]
+        except ValueError as exc:
+            raise _locate(source, p.where, f"bad well: {exc}") from None
+        if not math.isfinite(p.cycle):
+            raise _locate(source, p.where, f"cycle {p.cycle!r} is not a number")
+        if not math.isfinite(p.rn):
+            raise _locate(
+                source,
+                p.where,
+                f"fluorescence {p.rn!r} at well {p.well} cycle {p.cycle:g} is not a number",
+            )
+        key = (p.run, p.well, p.target)
+        prev = last.get(key)
+        if prev is not None and p.cycle <= prev[0]:
+            raise _locate(
+                source, p.where,
+                f"cycles of well {p.well} target {p.target!r} are not increasing: cycle "
+                f"{p.cycle:g} after cycle {prev[0]:g} ({prev[1]}); "
+                "expected one reading per cycle, in order",
+            )  # fmt: skip
+        last[key] = (p.cycle, p.where)
+        curve_keys.add(key)
+        rows.append(
+            {"run": p.run, "well": p.well, "target": p.target, "cycle": p.cycle, "rn": p.rn,
+             "delta_rn": p.delta_rn, "passive_ref": p.passive_ref}
+        )  # fmt: skip
+
+    for key in curve_keys - seen.keys():  # curves without any result or setup row
+        run, well, target = key
+        seen[key] = Reaction(well=well, target=target, run=run)
+
+    well_rows = []
+    for key, r in seen.items():
+        _, row, col = normalise_well(r.well)
+        well_rows.append(
+            {
+                "run": r.run, "well": r.well, "row": row, "column": col, "sample": r.sample,
+                "target": r.target, "task": r.task, "reporter": r.reporter,
+                "quencher": r.quencher, "instrument_ct": r.instrument_ct,
+                "instrument_amp": r.instrument_amp, "threshold": r.threshold,
+                "auto_threshold": r.auto_threshold, "baseline_start": r.baseline_start,
+                "baseline_end": r.baseline_end, "quantity": r.quantity, "omit": r.omit,
+                "has_curve": key in curve_keys, "has_result": r.has_result,
+            }
+        )  # fmt: skip
+    wells = pd.DataFrame(well_rows, columns=WELL_COLUMNS)
+    wells = wells.sort_values(["run", "row", "column", "target"], kind="stable").reset_index(
+        drop=True
+    )
+    curves = pd.DataFrame(rows, columns=CURVE_COLUMNS)
+    if not curves.empty:
+        curves["cycle"] = curves["cycle"].astype(float)
+    return Plate(info=info, wells=wells, curves=curves, skipped=tuple(skipped))
+
+
+def _differs(a: Reaction, b: Reaction) -> bool:
+    fields_ = ("sample", "task", "reporter", "quencher", "instrument_ct", "quantity")
+    for name in fields_:
+        x, y = getattr(a, name), getattr(b, name)
+        if isinstance(x, float) and isinstance(y, float) and math.isnan(x) and math.isnan(y):
+            continue
+        if x != y:
+            return True
+    return False

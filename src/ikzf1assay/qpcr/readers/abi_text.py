@@ -1,0 +1,364 @@
+"""ABI 7500 / 7500 Fast Software v2.x and QuantStudio / ViiA 7 text exports.
+
+Layout: optional header lines ``* Key = Value``; then sections, each a ``[Name]`` line, a
+header row and data rows, tab or comma separated:
+
+- ``[Sample Setup]``: Well, Well Position, Sample Name, Target Name, Task, Reporter, Quencher,
+  Quantity. Rows with no target are empty wells.
+- ``[Amplification Data]``: Well, Cycle, Target Name, Rn, Delta Rn.
+- ``[Multicomponent Data]``: Well, Cycle and one column per dye; the passive reference's
+  column (``* Passive Reference = ROX``) becomes ``passive_ref``.
+- ``[Results]``: Well, Well Position, Omit, Sample Name, Target Name, Task, Reporter,
+  Quencher, CT (``Undetermined`` when none), Ct Threshold, Automatic Ct Threshold, Automatic
+  Baseline, Baseline Start, Baseline End, Quantity, Amp Status where present. ``key = value``
+  lines after the table are run settings.
+- other sections (Raw Data, Melt Curve Raw Data, ...) are listed as skipped.
+
+Each section may be exported alone or all in one file.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+from ikzf1assay.errors import InputFormatError
+from ikzf1assay.qpcr.plate import (
+    CurvePoint,
+    Plate,
+    Reaction,
+    RunInfo,
+    Skipped,
+    build_plate,
+    normalise_task,
+    normalise_well,
+)
+from ikzf1assay.qpcr.readers._text import Numbers, guess_delimiter, split_rows
+
+__all__ = ["looks_like", "read"]
+
+FORMAT = "abi-text"
+_SECTION = re.compile(r"^\s*\[([^\]]+)\]\s*$")
+_HEADER_LINE = re.compile(r"^\*\s*(.+?)\s*=\s*(.*?)\s*$")
+_KEY_VALUE = re.compile(r"^([^\t,;=]+?)\s*=\s*([^\t]*)$")
+KNOWN = ("sample setup", "amplification data", "multicomponent data", "results")
+
+
+def looks_like(text: str) -> bool:
+    """True for the sectioned ABI / QuantStudio text layout."""
+    head = text[:200_000]
+    return bool(
+        re.search(r"^\s*\[(Results|Amplification Data|Sample Setup)\]\s*$", head, re.M | re.I)
+    )
+
+
+@dataclass
+class _Section:
+    name: str
+    header: list[str]
+    header_line: int
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+def _key(name: str) -> str:
+    """Compare header names ignoring case, spaces and the Cyrillic т of 'Cт'."""
+    return re.sub(r"\s+", " ", name.replace("\u0442", "t").replace("\u0422", "T")).strip().lower()
+
+
+class _Table:
+    """Field access by header name for one section, with located errors."""
+
+    def __init__(self, section: _Section, source: str, numbers: Numbers) -> None:
+        self.section = section
+        self.source = source
+        self.numbers = numbers
+        self.index: dict[str, int] = {}
+        for i, name in enumerate(section.header):
+            self.index.setdefault(_key(name), i)
+
+    def has(self, *names: str) -> bool:
+        return any(_key(n) in self.index for n in names)
+
+    def text(self, row: list[str], *names: str) -> str:
+        for n in names:
+            i = self.index.get(_key(n))
+            if i is not None and i < len(row):
+                return row[i]
+        return ""
+
+    def number(self, line: int, row: list[str], *names: str, required: bool = False) -> float:
+        value = self.text(row, *names)
+        if required and not value:
+            raise self.error(line, f"missing {names[0]} value; expected a number")
+        try:
+            return self.numbers.parse(value)
+        except ValueError:
+            raise self.error(line, f"{names[0]} {value!r} is not a number") from None
+
+    def error(self, line: int, message: str) -> InputFormatError:
+        return InputFormatError(f"[{self.section.name}] {message}", source=self.source, line=line)
+
+
+def _sections(
+    lines: list[str], source: str
+) -> tuple[dict[str, str], list[_Section], list[Skipped]]:
+    settings: dict[str, str] = {}
+    sections: list[_Section] = []
+    skipped: list[Skipped] = []
+    current: _Section | None = None
+    delimiter = "\t"
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        lineno = i + 1
+        m = _SECTION.match(line)
+        if m:
+            name = m.group(1).strip()
+            # the header row is the next non-blank line
+            j = i + 1
+            while j < len(lines) and not lines[j].strip():
+                j += 1
+            if j >= len(lines) or _SECTION.match(lines[j]):
+                skipped.append(Skipped(f"line {lineno}", f"section [{name}] is empty"))
+                current = None
+                i = j
+                continue
+            delimiter = guess_delimiter(lines[j])
+            current = _Section(name, split_rows([lines[j]], delimiter)[0], j + 1)
+            sections.append(current)
+            i = j + 1
+            continue
+        header = _HEADER_LINE.match(line)
+        if header and current is None:
+            settings[header.group(1)] = header.group(2)
+        elif not line.strip():
+            pass  # blank lines separate blocks; data rows resume after them only in a table
+        elif current is not None and _KEY_VALUE.match(line) and delimiter not in line:
+            kv = _KEY_VALUE.match(line)
+            assert kv is not None
+            settings[kv.group(1).strip()] = kv.group(2).strip()
+        elif current is not None:
+            current.rows.append((lineno, split_rows([line], delimiter)[0]))
+        else:
+            skipped.append(Skipped(f"line {lineno}", "text outside any [section]"))
+        i += 1
+    return settings, sections, skipped
+
+
+def read(text: str, source: str, sha256: str) -> Plate:
+    """Read a sectioned ABI / QuantStudio text export."""
+    lines = text.split("\n")
+    settings, sections, skipped = _sections(lines, source)
+    if not sections:
+        raise InputFormatError(
+            "no [Sample Setup], [Amplification Data] or [Results] section found", source=source
+        )
+    all_fields = [f for s in sections for _, row in s.rows[:2000] for f in row]
+    numbers = Numbers.infer(all_fields)
+    block = settings.get("Block Type", "")
+    size_match = re.search(r"(\d+)-Well", block)
+    plate_size = int(size_match.group(1)) if size_match else None
+    info = RunInfo(
+        format=FORMAT,
+        file_name=source,
+        sha256=sha256,
+        instrument=settings.get("Instrument Type") or settings.get("Instrument Name"),
+        software=settings.get("Software Name and Version") or settings.get("Software Version"),
+        run_date=settings.get("Experiment Run End Time") or settings.get("Run End Data/Time"),
+        plate_size=plate_size,
+        passive_reference=settings.get("Passive Reference") or None,
+        settings=settings,
+    )
+
+    by_name: dict[str, _Section] = {}
+    for s in sections:
+        key = _key(s.name)
+        if key in by_name:
+            raise InputFormatError(
+                f"section [{s.name}] appears twice (also at line {by_name[key].header_line - 1}); "
+                "expected each section once",
+                source=source,
+                line=s.header_line - 1,
+            )
+        by_name[key] = s
+        if key not in KNOWN:
+            skipped.append(Skipped(f"line {s.header_line - 1}", f"section [{s.name}] not used"))
+
+    position_of: dict[str, str] = {}  # ABI well number -> A1
+
+    def well_of(table: _Table, line: int, row: list[str]) -> str:
+        pos = table.text(row, "Well Position")
+        number = table.text(row, "Well")
+        if pos:
+            if number:
+                position_of[number] = pos
+            return pos
+        if number in position_of:
+            return position_of[number]
+        if not number:
+            raise table.error(line, "row without a well; expected Well or Well Position")
+        try:
+            return normalise_well(number, plate_size)[0]
+        except ValueError as exc:
+            raise table.error(
+                line, f"{exc}; the export lacks '* Block Type' or a Well Position column"
+            ) from None
+
+    reactions: dict[tuple[str, str], Reaction] = {}
+
+    def reaction(well: str, target: str, where: str) -> Reaction:
+        key = (normalise_well(well, plate_size)[0], target)
+        if key not in reactions:
+            reactions[key] = Reaction(well=key[0], target=target, where=where)
+        return reactions[key]
+
+    setup = by_name.get("sample setup")
+    if setup is not None:
+        t = _Table(setup, source, numbers)
+        if not t.has("Target Name"):
+            skipped.append(
+                Skipped(
+                    f"line {setup.header_line}",
+                    "[Sample Setup] has no Target Name column (genotyping layout?)",
+                )
+            )
+        else:
+            empty = 0
+            for line, row in setup.rows:
+                well = well_of(t, line, row)
+                target = t.text(row, "Target Name")
+                if not target:
+                    empty += 1
+                    continue
+                r = reaction(well, target, f"line {line}")
+                r.sample = t.text(row, "Sample Name") or r.sample
+                r.task = normalise_task(t.text(row, "Task")) if t.text(row, "Task") else r.task
+                r.reporter = t.text(row, "Reporter") or r.reporter
+                r.quencher = t.text(row, "Quencher") or r.quencher
+                q = t.number(line, row, "Quantity")
+                r.quantity = q if not math.isnan(q) else r.quantity
+            if empty:
+                skipped.append(
+                    Skipped(
+                        f"[Sample Setup] line {setup.header_line}+",
+                        f"{empty} empty wells (no target)",
+                    )
+                )
+
+    results = by_name.get("results")
+    if results is not None:
+        t = _Table(results, source, numbers)
+        ct_names = ("CT", "Ct", "Cq", "C_T")
+        if not t.has(*ct_names):
+            skipped.append(
+                Skipped(
+                    f"line {results.header_line}", "[Results] has no CT column (genotyping layout?)"
+                )
+            )
+        else:
+            for line, row in results.rows:
+                well = well_of(t, line, row)
+                target = t.text(row, "Target Name", "Detector Name", "Detector")
+                ct_index = min(t.index[_key(n)] for n in ct_names if _key(n) in t.index)
+                if len(row) <= ct_index:
+                    raise t.error(
+                        line,
+                        f"row has {len(row)} fields, the CT column is field {ct_index + 1}; "
+                        "is the file truncated?",
+                    )
+                r = reaction(well, target, f"line {line}")
+                r.sample = t.text(row, "Sample Name") or r.sample
+                task = t.text(row, "Task")
+                r.task = normalise_task(task) if task else r.task
+                r.reporter = t.text(row, "Reporter") or r.reporter
+                r.quencher = t.text(row, "Quencher") or r.quencher
+                r.instrument_ct = _ct(t, line, row)
+                r.has_result = True
+                r.instrument_amp = t.text(row, "Amp Status")
+                r.threshold = t.number(line, row, "Ct Threshold", "Threshold")
+                r.auto_threshold = _bool(t.text(row, "Automatic Ct Threshold", "Auto Threshold"))
+                r.baseline_start = t.number(line, row, "Baseline Start")
+                r.baseline_end = t.number(line, row, "Baseline End")
+                r.omit = _bool(t.text(row, "Omit")) or False
+                q = t.number(line, row, "Quantity")
+                r.quantity = q if not math.isnan(q) else r.quantity
+
+    passive: dict[tuple[str, float], float] = {}
+    multi = by_name.get("multicomponent data")
+    if multi is not None and multi.rows:
+        t = _Table(multi, source, numbers)
+        dye = info.passive_reference
+        if dye and t.has(dye):
+            for line, row in multi.rows:
+                well = normalise_well(well_of(t, line, row), plate_size)[0]
+                cycle = t.number(line, row, "Cycle", required=True)
+                passive[(well, cycle)] = t.number(line, row, dye)
+        else:
+            skipped.append(
+                Skipped(
+                    f"line {multi.header_line}",
+                    "[Multicomponent Data] has no passive reference column "
+                    f"({dye or 'none named'})",
+                )
+            )
+
+    points: list[CurvePoint] = []
+    amp = by_name.get("amplification data")
+    if amp is not None:
+        t = _Table(amp, source, numbers)
+        for name in ("Well", "Cycle", "Rn"):
+            if not t.has(name, "Cycle Number" if name == "Cycle" else name):
+                raise t.error(
+                    amp.header_line,
+                    f"no {name} column; expected Well, Cycle, Target Name, Rn, Delta Rn",
+                )
+        empty = 0
+        for line, row in amp.rows:
+            rn_text = t.text(row, "Rn")
+            target = t.text(row, "Target Name", "Target")
+            if not rn_text and not target:
+                empty += 1
+                continue
+            if len(row) < len(t.section.header) - 1 and not rn_text:
+                raise t.error(
+                    line,
+                    f"row has {len(row)} of {len(t.section.header)} fields; is the file truncated?",
+                )
+            well = normalise_well(well_of(t, line, row), plate_size)[0]
+            cycle = t.number(line, row, "Cycle", "Cycle Number", required=True)
+            points.append(
+                CurvePoint(
+                    well=well,
+                    target=target,
+                    cycle=cycle,
+                    rn=t.number(line, row, "Rn", required=True),
+                    delta_rn=t.number(line, row, "Delta Rn", "dRn"),
+                    passive_ref=passive.get((well, cycle), math.nan),
+                    where=f"line {line}",
+                )
+            )
+        if empty:
+            skipped.append(
+                Skipped(
+                    f"[Amplification Data] line {amp.header_line}+", f"{empty} rows of empty wells"
+                )
+            )
+
+    return build_plate(info, reactions.values(), points, skipped)
+
+
+def _ct(t: _Table, line: int, row: list[str]) -> float:
+    value = t.text(row, "CT", "Ct", "Cq", "C_T")
+    if value.strip().lower() in ("undetermined", "no ct", "no cq", ""):
+        return math.nan
+    return t.number(line, row, "CT", "Ct", "Cq", "C_T")
+
+
+def _bool(text: str) -> bool | None:
+    word = text.strip().lower()
+    if word in ("true", "yes", "1"):
+        return True
+    if word in ("false", "no", "0"):
+        return False
+    return None
