@@ -1,33 +1,50 @@
 """Readers of qPCR run exports, one module per format, all returning the same Plate.
 
-:func:`read_run` detects the format from the content (never from the file name) and
-dispatches. Formats:
+:func:`read_run` detects the format from the content (never from the file name):
 
-==============  ============================================================================
-abi-text        ABI 7500 / 7500 Fast v2.x and QuantStudio / ViiA 7 sectioned text exports
-==============  ============================================================================
+=================  ==========================================================================
+abi-text           ABI 7500 / 7500 Fast v2.x and QuantStudio / ViiA 7 sectioned text exports
+abi-xls            ABI 7500 Software ``.xls`` exports, the same sections as sheets (xlrd)
+quantstudio-xlsx   QuantStudio Design & Analysis ``.xlsx`` exports (openpyxl)
+rdml               RDML v1.0-v1.4 (zip or bare XML; defusedxml)
+=================  ==========================================================================
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from ikzf1assay.errors import FileAccessError, InputFormatError
 from ikzf1assay.qpcr.plate import Plate
-from ikzf1assay.qpcr.readers import abi_text
+from ikzf1assay.qpcr.readers import abi_sheets, abi_text, rdml
 from ikzf1assay.qpcr.readers._text import decode_text
 
 __all__ = ["FORMATS", "detect_format", "read_run"]
 
 MAX_FILE_BYTES = 512 * 1024 * 1024
+_OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
-TextReader = Callable[[str, str, str], Plate]
-_TEXT_READERS: dict[str, tuple[Callable[[str], bool], TextReader]] = {
-    abi_text.FORMAT: (abi_text.looks_like, abi_text.read),
+Reader = Callable[[bytes, str, str], Plate]
+
+
+def _text(read: Callable[[str, str, str], Plate]) -> Reader:
+    return lambda raw, source, sha: read(decode_text(raw, source), source, sha)
+
+
+_READERS: dict[str, Reader] = {
+    abi_text.FORMAT: _text(abi_text.read),
+    abi_sheets.XLS: abi_sheets.read_xls,
+    abi_sheets.XLSX: abi_sheets.read_xlsx,
+    rdml.FORMAT: rdml.read,
 }
-FORMATS = ("auto", *_TEXT_READERS)
+_TEXT_DETECTORS: dict[str, Callable[[str], bool]] = {
+    abi_text.FORMAT: abi_text.looks_like,
+}
+FORMATS = ("auto", *_READERS)
 
 
 def _read_bytes(path: Path) -> bytes:
@@ -48,12 +65,36 @@ def _read_bytes(path: Path) -> bytes:
         raise FileAccessError("permission denied", source=path) from None
 
 
+def _zip_format(raw: bytes, source: str) -> str:
+    try:
+        names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
+    except zipfile.BadZipFile:
+        raise InputFormatError(
+            "a damaged or truncated zip archive; expected an .xlsx workbook or an RDML file",
+            source=source,
+        ) from None
+    if "xl/workbook.xml" in names:
+        return abi_sheets.XLSX
+    xml_names = [n for n in names if n.lower().endswith(".xml")]
+    if xml_names and rdml.looks_like_xml(rdml.xml_of(raw, source)[:4096]):
+        return rdml.FORMAT
+    raise InputFormatError(
+        "a zip archive that is neither an .xlsx workbook nor an RDML file", source=source
+    )
+
+
 def detect_format(raw: bytes, source: str) -> str:
     """The format name of an export, decided from its content."""
     if not raw.strip():
         raise InputFormatError("the file is empty; expected a qPCR run export", source=source)
+    if raw.startswith(b"PK\x03\x04"):
+        return _zip_format(raw, source)
+    if raw.startswith(_OLE2):
+        return abi_sheets.XLS
+    if rdml.looks_like_xml(raw):
+        return rdml.FORMAT
     text = decode_text(raw, source)
-    for name, (looks_like, _) in _TEXT_READERS.items():
+    for name, looks_like in _TEXT_DETECTORS.items():
         if looks_like(text):
             return name
     raise InputFormatError(
@@ -84,9 +125,9 @@ def read_run(path: str | Path, format: str = "auto") -> Plate:
     raw = _read_bytes(file)
     source = str(file)
     name = detect_format(raw, source) if format == "auto" else format
-    if name not in _TEXT_READERS:
+    reader = _READERS.get(name)
+    if reader is None:
         raise InputFormatError(
             f"unknown format {format!r}; choose one of {', '.join(FORMATS)}", source=source
         )
-    reader = _TEXT_READERS[name][1]
-    return reader(decode_text(raw, source), source, hashlib.sha256(raw).hexdigest())
+    return reader(raw, source, hashlib.sha256(raw).hexdigest())

@@ -53,23 +53,65 @@ def looks_like(text: str) -> bool:
     )
 
 
+@dataclass(frozen=True)
+class Loc:
+    """Where a row was read: a text line, or a sheet and row of a workbook."""
+
+    line: int | None = None
+    sheet: str | None = None
+    row: int | None = None
+
+    def cell(self, column: int | None = None) -> str | None:
+        """``sheet 'Results', cell M31`` (or ``row 31`` without a column); None for text."""
+        if self.sheet is None:
+            return None
+        if column is None:
+            return f"sheet {self.sheet!r}, row {self.row}"
+        return f"sheet {self.sheet!r}, cell {_column_letter(column)}{self.row}"
+
+    def __str__(self) -> str:
+        return f"line {self.line}" if self.line is not None else (self.cell() or "?")
+
+
+def _column_letter(index: int) -> str:
+    """0-based column index -> spreadsheet letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
 @dataclass
-class _Section:
+class Section:
+    """One block of an export: its name, header row and data rows, each with its location."""
+
     name: str
     header: list[str]
-    header_line: int
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    header_loc: Loc
+    rows: list[tuple[Loc, list[str]]] = field(default_factory=list)
+
+
+# Column names that mean the same thing in different software versions -> one name.
+_SYNONYMS = {
+    "target": "target name", "detector": "target name", "detector name": "target name",
+    "sample": "sample name", "cycle number": "cycle", "drn": "delta rn",
+    "cq": "ct", "c_t": "ct", "threshold": "ct threshold",
+    "auto threshold": "automatic ct threshold", "auto baseline": "automatic baseline",
+}  # fmt: skip
 
 
 def _key(name: str) -> str:
-    """Compare header names ignoring case, spaces and the Cyrillic т of 'Cт'."""
-    return re.sub(r"\s+", " ", name.replace("\u0442", "t").replace("\u0422", "T")).strip().lower()
+    """Canonical header name: case, spaces, the Cyrillic т of 'Cт' and synonyms ignored."""
+    key = re.sub(r"\s+", " ", name.replace("\u0442", "t").replace("\u0422", "T")).strip().lower()
+    return _SYNONYMS.get(key, key)
 
 
 class _Table:
     """Field access by header name for one section, with located errors."""
 
-    def __init__(self, section: _Section, source: str, numbers: Numbers) -> None:
+    def __init__(self, section: Section, source: str, numbers: Numbers) -> None:
         self.section = section
         self.source = source
         self.numbers = numbers
@@ -87,26 +129,26 @@ class _Table:
                 return row[i]
         return ""
 
-    def number(self, line: int, row: list[str], *names: str, required: bool = False) -> float:
+    def number(self, line: Loc, row: list[str], *names: str, required: bool = False) -> float:
         value = self.text(row, *names)
+        column = next((self.index[_key(n)] for n in names if _key(n) in self.index), None)
         if required and not value:
-            raise self.error(line, f"missing {names[0]} value; expected a number")
+            raise self.error(line, f"missing {names[0]} value; expected a number", column)
         try:
             return self.numbers.parse(value)
         except ValueError:
-            raise self.error(line, f"{names[0]} {value!r} is not a number") from None
+            raise self.error(line, f"{names[0]} {value!r} is not a number", column) from None
 
-    def error(self, line: int, message: str) -> InputFormatError:
-        return InputFormatError(f"[{self.section.name}] {message}", source=self.source, line=line)
+    def error(self, loc: Loc, message: str, column: int | None = None) -> InputFormatError:
+        where = loc.cell(column) or f"[{self.section.name}]"
+        return InputFormatError(message, source=self.source, line=loc.line, where=where)
 
 
-def _sections(
-    lines: list[str], source: str
-) -> tuple[dict[str, str], list[_Section], list[Skipped]]:
+def _sections(lines: list[str], source: str) -> tuple[dict[str, str], list[Section], list[Skipped]]:
     settings: dict[str, str] = {}
-    sections: list[_Section] = []
+    sections: list[Section] = []
     skipped: list[Skipped] = []
-    current: _Section | None = None
+    current: Section | None = None
     delimiter = "\t"
     i = 0
     while i < len(lines):
@@ -125,7 +167,7 @@ def _sections(
                 i = j
                 continue
             delimiter = guess_delimiter(lines[j])
-            current = _Section(name, split_rows([lines[j]], delimiter)[0], j + 1)
+            current = Section(name, split_rows([lines[j]], delimiter)[0], Loc(j + 1))
             sections.append(current)
             i = j + 1
             continue
@@ -139,7 +181,7 @@ def _sections(
             assert kv is not None
             settings[kv.group(1).strip()] = kv.group(2).strip()
         elif current is not None:
-            current.rows.append((lineno, split_rows([line], delimiter)[0]))
+            current.rows.append((Loc(lineno), split_rows([line], delimiter)[0]))
         else:
             skipped.append(Skipped(f"line {lineno}", "text outside any [section]"))
         i += 1
@@ -148,8 +190,19 @@ def _sections(
 
 def read(text: str, source: str, sha256: str) -> Plate:
     """Read a sectioned ABI / QuantStudio text export."""
-    lines = text.split("\n")
-    settings, sections, skipped = _sections(lines, source)
+    settings, sections, skipped = _sections(text.split("\n"), source)
+    return read_sections(settings, sections, skipped, source, sha256, FORMAT)
+
+
+def read_sections(
+    settings: dict[str, str],
+    sections: list[Section],
+    skipped: list[Skipped],
+    source: str,
+    sha256: str,
+    format_name: str,
+) -> Plate:
+    """The Plate of an export already split into sections (text, .xls or .xlsx)."""
     if not sections:
         raise InputFormatError(
             "no [Sample Setup], [Amplification Data] or [Results] section found", source=source
@@ -160,7 +213,7 @@ def read(text: str, source: str, sha256: str) -> Plate:
     size_match = re.search(r"(\d+)-Well", block)
     plate_size = int(size_match.group(1)) if size_match else None
     info = RunInfo(
-        format=FORMAT,
+        format=format_name,
         file_name=source,
         sha256=sha256,
         instrument=settings.get("Instrument Type") or settings.get("Instrument Name"),
@@ -171,23 +224,24 @@ def read(text: str, source: str, sha256: str) -> Plate:
         settings=settings,
     )
 
-    by_name: dict[str, _Section] = {}
+    by_name: dict[str, Section] = {}
     for s in sections:
         key = _key(s.name)
         if key in by_name:
             raise InputFormatError(
-                f"section [{s.name}] appears twice (also at line {by_name[key].header_line - 1}); "
+                f"section [{s.name}] appears twice (also at {by_name[key].header_loc}); "
                 "expected each section once",
                 source=source,
-                line=s.header_line - 1,
+                line=s.header_loc.line,
+                where=s.header_loc.cell(),
             )
         by_name[key] = s
         if key not in KNOWN:
-            skipped.append(Skipped(f"line {s.header_line - 1}", f"section [{s.name}] not used"))
+            skipped.append(Skipped(str(s.header_loc), f"section [{s.name}] not used"))
 
     position_of: dict[str, str] = {}  # ABI well number -> A1
 
-    def well_of(table: _Table, line: int, row: list[str]) -> str:
+    def well_of(table: _Table, line: Loc, row: list[str]) -> str:
         pos = table.text(row, "Well Position")
         number = table.text(row, "Well")
         if pos:
@@ -219,7 +273,7 @@ def read(text: str, source: str, sha256: str) -> Plate:
         if not t.has("Target Name"):
             skipped.append(
                 Skipped(
-                    f"line {setup.header_line}",
+                    str(setup.header_loc),
                     "[Sample Setup] has no Target Name column (genotyping layout?)",
                 )
             )
@@ -231,7 +285,7 @@ def read(text: str, source: str, sha256: str) -> Plate:
                 if not target:
                     empty += 1
                     continue
-                r = reaction(well, target, f"line {line}")
+                r = reaction(well, target, str(line))
                 r.sample = t.text(row, "Sample Name") or r.sample
                 r.task = normalise_task(t.text(row, "Task")) if t.text(row, "Task") else r.task
                 r.reporter = t.text(row, "Reporter") or r.reporter
@@ -241,7 +295,7 @@ def read(text: str, source: str, sha256: str) -> Plate:
             if empty:
                 skipped.append(
                     Skipped(
-                        f"[Sample Setup] line {setup.header_line}+",
+                        f"[Sample Setup] {setup.header_loc}+",
                         f"{empty} empty wells (no target)",
                     )
                 )
@@ -249,25 +303,22 @@ def read(text: str, source: str, sha256: str) -> Plate:
     results = by_name.get("results")
     if results is not None:
         t = _Table(results, source, numbers)
-        ct_names = ("CT", "Ct", "Cq", "C_T")
-        if not t.has(*ct_names):
+        if not t.has("CT"):
             skipped.append(
-                Skipped(
-                    f"line {results.header_line}", "[Results] has no CT column (genotyping layout?)"
-                )
+                Skipped(str(results.header_loc), "[Results] has no CT column (genotyping layout?)")
             )
         else:
             for line, row in results.rows:
                 well = well_of(t, line, row)
-                target = t.text(row, "Target Name", "Detector Name", "Detector")
-                ct_index = min(t.index[_key(n)] for n in ct_names if _key(n) in t.index)
+                target = t.text(row, "Target Name")
+                ct_index = t.index[_key("CT")]
                 if len(row) <= ct_index:
                     raise t.error(
                         line,
                         f"row has {len(row)} fields, the CT column is field {ct_index + 1}; "
                         "is the file truncated?",
                     )
-                r = reaction(well, target, f"line {line}")
+                r = reaction(well, target, str(line))
                 r.sample = t.text(row, "Sample Name") or r.sample
                 task = t.text(row, "Task")
                 r.task = normalise_task(task) if task else r.task
@@ -276,8 +327,8 @@ def read(text: str, source: str, sha256: str) -> Plate:
                 r.instrument_ct = _ct(t, line, row)
                 r.has_result = True
                 r.instrument_amp = t.text(row, "Amp Status")
-                r.threshold = t.number(line, row, "Ct Threshold", "Threshold")
-                r.auto_threshold = _bool(t.text(row, "Automatic Ct Threshold", "Auto Threshold"))
+                r.threshold = t.number(line, row, "Ct Threshold")
+                r.auto_threshold = _bool(t.text(row, "Automatic Ct Threshold"))
                 r.baseline_start = t.number(line, row, "Baseline Start")
                 r.baseline_end = t.number(line, row, "Baseline End")
                 r.omit = _bool(t.text(row, "Omit")) or False
@@ -297,7 +348,7 @@ def read(text: str, source: str, sha256: str) -> Plate:
         else:
             skipped.append(
                 Skipped(
-                    f"line {multi.header_line}",
+                    str(multi.header_loc),
                     "[Multicomponent Data] has no passive reference column "
                     f"({dye or 'none named'})",
                 )
@@ -308,15 +359,15 @@ def read(text: str, source: str, sha256: str) -> Plate:
     if amp is not None:
         t = _Table(amp, source, numbers)
         for name in ("Well", "Cycle", "Rn"):
-            if not t.has(name, "Cycle Number" if name == "Cycle" else name):
+            if not t.has(name):
                 raise t.error(
-                    amp.header_line,
+                    amp.header_loc,
                     f"no {name} column; expected Well, Cycle, Target Name, Rn, Delta Rn",
                 )
         empty = 0
         for line, row in amp.rows:
             rn_text = t.text(row, "Rn")
-            target = t.text(row, "Target Name", "Target")
+            target = t.text(row, "Target Name")
             if not rn_text and not target:
                 empty += 1
                 continue
@@ -326,33 +377,31 @@ def read(text: str, source: str, sha256: str) -> Plate:
                     f"row has {len(row)} of {len(t.section.header)} fields; is the file truncated?",
                 )
             well = normalise_well(well_of(t, line, row), plate_size)[0]
-            cycle = t.number(line, row, "Cycle", "Cycle Number", required=True)
+            cycle = t.number(line, row, "Cycle", required=True)
             points.append(
                 CurvePoint(
                     well=well,
                     target=target,
                     cycle=cycle,
                     rn=t.number(line, row, "Rn", required=True),
-                    delta_rn=t.number(line, row, "Delta Rn", "dRn"),
+                    delta_rn=t.number(line, row, "Delta Rn"),
                     passive_ref=passive.get((well, cycle), math.nan),
-                    where=f"line {line}",
+                    where=str(line),
                 )
             )
         if empty:
             skipped.append(
-                Skipped(
-                    f"[Amplification Data] line {amp.header_line}+", f"{empty} rows of empty wells"
-                )
+                Skipped(f"[Amplification Data] {amp.header_loc}+", f"{empty} rows of empty wells")
             )
 
     return build_plate(info, reactions.values(), points, skipped)
 
 
-def _ct(t: _Table, line: int, row: list[str]) -> float:
-    value = t.text(row, "CT", "Ct", "Cq", "C_T")
+def _ct(t: _Table, line: Loc, row: list[str]) -> float:
+    value = t.text(row, "CT")
     if value.strip().lower() in ("undetermined", "no ct", "no cq", ""):
         return math.nan
-    return t.number(line, row, "CT", "Ct", "Cq", "C_T")
+    return t.number(line, row, "CT")
 
 
 def _bool(text: str) -> bool | None:
