@@ -62,6 +62,7 @@ __all__ = [
     "TASKS",
     "WELL_COLUMNS",
     "CurvePoint",
+    "Loc",
     "Plate",
     "Reaction",
     "RunInfo",
@@ -143,6 +144,39 @@ def normalise_well(text: Any, plate_size: int | None = None) -> tuple[str, int, 
 
 
 @dataclass(frozen=True)
+class Loc:
+    """Where a record was read: a text line, a sheet row, or a note; ``file`` when not the
+    export itself (a CFX run's partner file)."""
+
+    line: int | None = None
+    sheet: str | None = None
+    row: int | None = None
+    note: str | None = None
+    file: str | None = None
+
+    def cell(self, column: int | None = None) -> str | None:
+        """``sheet 'Results', cell M31`` (``row 31`` without a column), the note, or None."""
+        if self.sheet is None:
+            return self.note
+        if column is None:
+            return f"sheet {self.sheet!r}, row {self.row}"
+        return f"sheet {self.sheet!r}, cell {column_letter(column)}{self.row}"
+
+    def __str__(self) -> str:
+        return f"line {self.line}" if self.line is not None else (self.cell() or "?")
+
+
+def column_letter(index: int) -> str:
+    """0-based column index -> spreadsheet letters (0 -> A, 26 -> AA)."""
+    letters = ""
+    n = index + 1
+    while n:
+        n, rem = divmod(n - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass(frozen=True)
 class RunInfo:
     """Run-level facts of an export. Missing facts are None."""
 
@@ -185,7 +219,7 @@ class Reaction:
     quantity: float = math.nan
     omit: bool = False
     has_result: bool = False
-    where: str = ""  # where the record was read, for error messages
+    loc: Loc = field(default_factory=Loc)  # where the record was read, for error messages
 
 
 @dataclass
@@ -199,7 +233,7 @@ class CurvePoint:
     delta_rn: float = math.nan
     passive_ref: float = math.nan
     run: str = "1"
-    where: str = ""
+    loc: Loc = field(default_factory=Loc)
 
 
 @dataclass(frozen=True)
@@ -236,8 +270,8 @@ class Plate:
         return table.index.to_frame(index=False), table.to_numpy(dtype=float)
 
 
-def _locate(source: str, where: str, message: str) -> InputFormatError:
-    return InputFormatError(message, source=source, where=where or None)
+def _locate(source: str, loc: Loc, message: str) -> InputFormatError:
+    return InputFormatError(message, source=loc.file or source, line=loc.line, where=loc.cell())
 
 
 def build_plate(
@@ -260,15 +294,15 @@ def build_plate(
         try:
             r.well = normalise_well(r.well, info.plate_size)[0]
         except ValueError as exc:
-            raise _locate(source, r.where, f"bad well: {exc}") from None
+            raise _locate(source, r.loc, f"bad well: {exc}") from None
         key = (r.run, r.well, r.target)
         if key in seen:
             first = seen[key]
             if _differs(first, r):
                 raise _locate(
-                    source, r.where,
+                    source, r.loc,
                     f"well {r.well} target {r.target!r} is listed twice with different data "
-                    f"(first at {first.where or 'an earlier record'}); expected one row per "
+                    f"(first at {first.loc}); expected one row per "
                     "well and target",
                 )  # fmt: skip
             continue
@@ -276,30 +310,30 @@ def build_plate(
 
     rows: list[dict[str, Any]] = []
     curve_keys: set[tuple[str, str, str]] = set()
-    last: dict[tuple[str, str, str], tuple[float, str]] = {}
+    last: dict[tuple[str, str, str], tuple[float, Loc]] = {}
     for p in points:
         try:
             p.well = normalise_well(p.well, info.plate_size)[0]
         except ValueError as exc:
-            raise _locate(source, p.where, f"bad well: {exc}") from None
+            raise _locate(source, p.loc, f"bad well: {exc}") from None
         if not math.isfinite(p.cycle):
-            raise _locate(source, p.where, f"cycle {p.cycle!r} is not a number")
+            raise _locate(source, p.loc, f"cycle {p.cycle!r} is not a number")
         if not math.isfinite(p.rn):
             raise _locate(
                 source,
-                p.where,
+                p.loc,
                 f"fluorescence {p.rn!r} at well {p.well} cycle {p.cycle:g} is not a number",
             )
         key = (p.run, p.well, p.target)
         prev = last.get(key)
         if prev is not None and p.cycle <= prev[0]:
             raise _locate(
-                source, p.where,
+                source, p.loc,
                 f"cycles of well {p.well} target {p.target!r} are not increasing: cycle "
                 f"{p.cycle:g} after cycle {prev[0]:g} ({prev[1]}); "
                 "expected one reading per cycle, in order",
             )  # fmt: skip
-        last[key] = (p.cycle, p.where)
+        last[key] = (p.cycle, p.loc)
         curve_keys.add(key)
         rows.append(
             {"run": p.run, "well": p.well, "target": p.target, "cycle": p.cycle, "rn": p.rn,

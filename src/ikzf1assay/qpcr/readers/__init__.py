@@ -7,6 +7,8 @@ abi-text           ABI 7500 / 7500 Fast v2.x and QuantStudio / ViiA 7 sectioned 
 abi-xls            ABI 7500 Software ``.xls`` exports, the same sections as sheets (xlrd)
 quantstudio-xlsx   QuantStudio Design & Analysis ``.xlsx`` exports (openpyxl)
 rdml               RDML v1.0-v1.4 (zip or bare XML; defusedxml)
+cfx-csv            Bio-Rad CFX Manager / Maestro CSV (amplification + Cq results files)
+tidy-csv           the documented tidy CSV (well, cycle, fluorescence, ...)
 =================  ==========================================================================
 """
 
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from ikzf1assay.errors import FileAccessError, InputFormatError
 from ikzf1assay.qpcr.plate import Plate
-from ikzf1assay.qpcr.readers import abi_sheets, abi_text, rdml
+from ikzf1assay.qpcr.readers import abi_sheets, abi_text, cfx, rdml, tidy_csv
 from ikzf1assay.qpcr.readers._text import decode_text
 
 __all__ = ["FORMATS", "detect_format", "read_run"]
@@ -40,9 +42,13 @@ _READERS: dict[str, Reader] = {
     abi_sheets.XLS: abi_sheets.read_xls,
     abi_sheets.XLSX: abi_sheets.read_xlsx,
     rdml.FORMAT: rdml.read,
+    cfx.FORMAT: cfx.read,
+    tidy_csv.FORMAT: _text(tidy_csv.read),
 }
 _TEXT_DETECTORS: dict[str, Callable[[str], bool]] = {
     abi_text.FORMAT: abi_text.looks_like,
+    cfx.FORMAT: cfx.looks_like,
+    tidy_csv.FORMAT: tidy_csv.looks_like,
 }
 FORMATS = ("auto", *_READERS)
 

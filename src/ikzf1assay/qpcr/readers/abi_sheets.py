@@ -20,8 +20,8 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from ikzf1assay.errors import InputFormatError
-from ikzf1assay.qpcr.plate import Plate, Skipped
-from ikzf1assay.qpcr.readers.abi_text import Loc, Section, read_sections
+from ikzf1assay.qpcr.plate import Loc, Plate, Skipped
+from ikzf1assay.qpcr.readers.abi_text import Section, read_sections
 
 __all__ = ["XLS", "XLSX", "read_xls", "read_xlsx"]
 
@@ -82,6 +82,9 @@ def _sheet_sections(
                 key, _, value = cells[0].partition("=")
                 settings[key.strip()] = value.strip()
                 continue
+            if cells == section.header:
+                skipped.append(Skipped(str(loc), "the header row again; read as a header"))
+                continue
             section.rows.append((loc, cells))
         if section is None:
             skipped.append(Skipped(f"sheet {sheet!r}", "no table (no row starting with 'Well')"))
@@ -116,10 +119,10 @@ def read_xls(raw: bytes, source: str, sha256: str) -> Plate:
     except Exception as exc:  # xlrd raises its own and struct errors for damaged files
         raise InputFormatError(f"not a readable .xls workbook ({exc})", source=source) from None
     try:
-        sheets = [
-            (sh.name, (tuple(sh.row_values(r)) for r in range(sh.nrows)))
-            for sh in (book.sheet_by_index(i) for i in range(book.nsheets))
-        ]
+        sheets = []
+        for i in range(book.nsheets):
+            sh = book.sheet_by_index(i)
+            sheets.append((sh.name, iter([tuple(sh.row_values(r)) for r in range(sh.nrows)])))
         settings, sections, skipped = _sheet_sections(sheets)
     finally:
         book.release_resources()

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import (
     CurvePoint,
+    Loc,
     Plate,
     Reaction,
     RunInfo,
@@ -51,36 +52,6 @@ def looks_like(text: str) -> bool:
     return bool(
         re.search(r"^\s*\[(Results|Amplification Data|Sample Setup)\]\s*$", head, re.M | re.I)
     )
-
-
-@dataclass(frozen=True)
-class Loc:
-    """Where a row was read: a text line, or a sheet and row of a workbook."""
-
-    line: int | None = None
-    sheet: str | None = None
-    row: int | None = None
-
-    def cell(self, column: int | None = None) -> str | None:
-        """``sheet 'Results', cell M31`` (or ``row 31`` without a column); None for text."""
-        if self.sheet is None:
-            return None
-        if column is None:
-            return f"sheet {self.sheet!r}, row {self.row}"
-        return f"sheet {self.sheet!r}, cell {_column_letter(column)}{self.row}"
-
-    def __str__(self) -> str:
-        return f"line {self.line}" if self.line is not None else (self.cell() or "?")
-
-
-def _column_letter(index: int) -> str:
-    """0-based column index -> spreadsheet letters (0 -> A, 26 -> AA)."""
-    letters = ""
-    n = index + 1
-    while n:
-        n, rem = divmod(n - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
 
 
 @dataclass
@@ -181,7 +152,11 @@ def _sections(lines: list[str], source: str) -> tuple[dict[str, str], list[Secti
             assert kv is not None
             settings[kv.group(1).strip()] = kv.group(2).strip()
         elif current is not None:
-            current.rows.append((Loc(lineno), split_rows([line], delimiter)[0]))
+            fields = split_rows([line], delimiter)[0]
+            if fields == current.header:  # exports pasted together repeat the header row
+                skipped.append(Skipped(f"line {lineno}", "the header row again; read as a header"))
+            else:
+                current.rows.append((Loc(lineno), fields))
         else:
             skipped.append(Skipped(f"line {lineno}", "text outside any [section]"))
         i += 1
@@ -190,7 +165,15 @@ def _sections(lines: list[str], source: str) -> tuple[dict[str, str], list[Secti
 
 def read(text: str, source: str, sha256: str) -> Plate:
     """Read a sectioned ABI / QuantStudio text export."""
-    settings, sections, skipped = _sections(text.split("\n"), source)
+    lines = text.split("\n")
+    if text and not text.endswith("\n") and lines[-1].strip():
+        # The instrument software ends every export with a line break.
+        raise InputFormatError(
+            "the file ends in the middle of a line; it looks truncated: export it again",
+            source=source,
+            line=len(lines),
+        )
+    settings, sections, skipped = _sections(lines, source)
     return read_sections(settings, sections, skipped, source, sha256, FORMAT)
 
 
@@ -260,11 +243,28 @@ def read_sections(
             ) from None
 
     reactions: dict[tuple[str, str], Reaction] = {}
+    rows_seen: dict[tuple[str, str, str], tuple[Loc, list[str]]] = {}
 
-    def reaction(well: str, target: str, where: str) -> Reaction:
+    def first_time(table: _Table, well: str, target: str, loc: Loc, row: list[str]) -> bool:
+        """False for an identical repeat of a row; an error for a repeat with other data."""
+        key = (table.section.name, normalise_well(well, plate_size)[0], target)
+        if key not in rows_seen:
+            rows_seen[key] = (loc, row)
+            return True
+        first_loc, first_row = rows_seen[key]
+        if first_row[1:] == row[1:]:
+            skipped.append(Skipped(str(loc), f"repeats the row at {first_loc}"))
+            return False
+        raise table.error(
+            loc,
+            f"well {key[1]} target {target!r} is listed twice with different data (first at "
+            f"{first_loc}); expected one row per well and target",
+        )
+
+    def reaction(well: str, target: str, where: Loc) -> Reaction:
         key = (normalise_well(well, plate_size)[0], target)
         if key not in reactions:
-            reactions[key] = Reaction(well=key[0], target=target, where=where)
+            reactions[key] = Reaction(well=key[0], target=target, loc=where)
         return reactions[key]
 
     setup = by_name.get("sample setup")
@@ -285,7 +285,9 @@ def read_sections(
                 if not target:
                     empty += 1
                     continue
-                r = reaction(well, target, str(line))
+                if not first_time(t, well, target, line, row):
+                    continue
+                r = reaction(well, target, line)
                 r.sample = t.text(row, "Sample Name") or r.sample
                 r.task = normalise_task(t.text(row, "Task")) if t.text(row, "Task") else r.task
                 r.reporter = t.text(row, "Reporter") or r.reporter
@@ -318,7 +320,9 @@ def read_sections(
                         f"row has {len(row)} fields, the CT column is field {ct_index + 1}; "
                         "is the file truncated?",
                     )
-                r = reaction(well, target, str(line))
+                if not first_time(t, well, target, line, row):
+                    continue
+                r = reaction(well, target, line)
                 r.sample = t.text(row, "Sample Name") or r.sample
                 task = t.text(row, "Task")
                 r.task = normalise_task(task) if task else r.task
@@ -386,7 +390,7 @@ def read_sections(
                     rn=t.number(line, row, "Rn", required=True),
                     delta_rn=t.number(line, row, "Delta Rn"),
                     passive_ref=passive.get((well, cycle), math.nan),
-                    where=str(line),
+                    loc=line,
                 )
             )
         if empty:

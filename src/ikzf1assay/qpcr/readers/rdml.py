@@ -28,6 +28,7 @@ from defusedxml.common import DefusedXmlException
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import (
     CurvePoint,
+    Loc,
     Plate,
     Reaction,
     RunInfo,
@@ -210,7 +211,12 @@ def read(raw: bytes, source: str, sha256: str) -> Plate:
                     cycles.append(cycle)
                     points.append(
                         CurvePoint(
-                            well, target, cycle, value, run=run_id, where=f"{where}, cycle {cyc}"
+                            well,
+                            target,
+                            cycle,
+                            value,
+                            run=run_id,
+                            loc=Loc(note=f"{where}, cycle {cyc}"),
                         )
                     )
                 cq_text = _text(data, "cq")
@@ -225,7 +231,7 @@ def read(raw: bytes, source: str, sha256: str) -> Plate:
                         well=well, target=target, run=run_id, sample=sample_id, task=task,
                         reporter=dyes.get(target, ""), instrument_ct=cq, quantity=quantity,
                         omit=data.find("excl") is not None or react.find("excl") is not None,
-                        has_result=bool(cq_text), where=where,
+                        has_result=bool(cq_text), loc=Loc(note=where),
                     )
                 )  # fmt: skip
     if last_cycle_cq:
