@@ -78,9 +78,13 @@ def ct_text(w: Well) -> str:
     return "Undetermined" if w.ct is None else f"{w.ct:.3f}"
 
 
-def abi_text(sep: str = "\t", decimal: str = ".", names: dict[str, str] | None = None,
-             sections: tuple[str, ...] = ("setup", "amp", "multi", "results"),
-             extra_results: list[str] | None = None) -> str:
+def abi_text(
+    sep: str = "\t",
+    decimal: str = ".",
+    names: dict[str, str] | None = None,
+    sections: tuple[str, ...] = ("setup", "amp", "multi", "results"),
+    extra_results: list[str] | None = None,
+) -> str:
     names = names or {}
 
     def num(x: float, fmt: str = "{:.4f}") -> str:
@@ -97,9 +101,35 @@ def abi_text(sep: str = "\t", decimal: str = ".", names: dict[str, str] | None =
     ]
     if "setup" in sections:
         out.append("[Sample Setup]")
-        out.append(sep.join(["Well", "Well Position", "Sample Name", "Target Name", "Task", "Reporter", "Quencher", "Quantity"]))
+        out.append(
+            sep.join(
+                [
+                    "Well",
+                    "Well Position",
+                    "Sample Name",
+                    "Target Name",
+                    "Task",
+                    "Reporter",
+                    "Quencher",
+                    "Quantity",
+                ]
+            )
+        )
         for w in WELLS:
-            out.append(sep.join([str(w.number), w.well, names.get(w.sample, w.sample), w.target, w.task, w.reporter, "TAMRA", ""]))
+            out.append(
+                sep.join(
+                    [
+                        str(w.number),
+                        w.well,
+                        names.get(w.sample, w.sample),
+                        w.target,
+                        w.task,
+                        w.reporter,
+                        "TAMRA",
+                        "",
+                    ]
+                )
+            )
         out.append(sep.join(["7", "A7", "", "", "", "", "", ""]))  # an empty well
         out.append("")
     if "amp" in sections:
@@ -116,16 +146,60 @@ def abi_text(sep: str = "\t", decimal: str = ".", names: dict[str, str] | None =
         for w in WELLS:
             rn, _, rox = CURVES[w.well]
             for c in range(CYCLES):
-                out.append(sep.join([str(w.number), str(c + 1), num(rn[c] * rox[c], "{:.1f}"), num(rox[c], "{:.1f}"), "0"]))
+                out.append(
+                    sep.join(
+                        [
+                            str(w.number),
+                            str(c + 1),
+                            num(rn[c] * rox[c], "{:.1f}"),
+                            num(rox[c], "{:.1f}"),
+                            "0",
+                        ]
+                    )
+                )
         out.append("")
     if "results" in sections:
         out.append("[Results]")
-        header = ["Well", "Well Position", "Omit", "Sample Name", "Target Name", "Task", "Reporter", "Quencher",
-                  "CT", "Ct Mean", "Automatic Ct Threshold", "Ct Threshold", "Automatic Baseline", "Baseline Start", "Baseline End"]
+        header = [
+            "Well",
+            "Well Position",
+            "Omit",
+            "Sample Name",
+            "Target Name",
+            "Task",
+            "Reporter",
+            "Quencher",
+            "CT",
+            "Ct Mean",
+            "Automatic Ct Threshold",
+            "Ct Threshold",
+            "Automatic Baseline",
+            "Baseline Start",
+            "Baseline End",
+        ]
         out.append(sep.join(header))
         for w in WELLS:
-            out.append(sep.join([str(w.number), w.well, "false", names.get(w.sample, w.sample), w.target, w.task, w.reporter, "TAMRA",
-                                 ct_text(w).replace(".", decimal), "", "false", num(THRESHOLD[w.target], "{:.3f}"), "true", "3", "15"]))
+            out.append(
+                sep.join(
+                    [
+                        str(w.number),
+                        w.well,
+                        "false",
+                        names.get(w.sample, w.sample),
+                        w.target,
+                        w.task,
+                        w.reporter,
+                        "TAMRA",
+                        ct_text(w).replace(".", decimal),
+                        "",
+                        "false",
+                        num(THRESHOLD[w.target], "{:.3f}"),
+                        "true",
+                        "3",
+                        "15",
+                    ]
+                )
+            )
         out.extend(extra_results or [])
         out.append("")
         out.append("Analysis Type = Singleplex")
@@ -153,7 +227,9 @@ def write_xls(path: Path) -> None:
                 continue
             for c, value in enumerate(ln.split("\t")):
                 try:
-                    sheet.write(r, c, float(value) if value and value[0] in "-0123456789" else value)
+                    sheet.write(
+                        r, c, float(value) if value and value[0] in "-0123456789" else value
+                    )
                 except ValueError:
                     sheet.write(r, c, value)
             r += 1
@@ -164,9 +240,16 @@ def write_xlsx(path: Path) -> None:
     import openpyxl
 
     book = openpyxl.Workbook()
-    meta = [("File Name", "SYNTHETIC_ikzf1_run.eds"), ("Instrument Type", "QuantStudio 5 (SYNTHETIC fixture)"),
-            ("Block Type", "96-Well 0.2-mL Block"), ("Passive Reference", "ROX"),
-            ("Run End Data/Time", "2026-03-02 10:15:00 AM CET"), ("Software Name and Version", "Design & Analysis Software v2.7.0")]
+    stamp = __import__("datetime").datetime(2026, 3, 2, 10, 15)
+    book.properties.created = book.properties.modified = stamp
+    meta = [
+        ("File Name", "SYNTHETIC_ikzf1_run.eds"),
+        ("Instrument Type", "QuantStudio 5 (SYNTHETIC fixture)"),
+        ("Block Type", "96-Well 0.2-mL Block"),
+        ("Passive Reference", "ROX"),
+        ("Run End Data/Time", "2026-03-02 10:15:00 AM CET"),
+        ("Software Name and Version", "Design & Analysis Software v2.7.0"),
+    ]
     results = book.active
     results.title = "Results"
     amp = book.create_sheet("Amplification Data")
@@ -174,17 +257,52 @@ def write_xlsx(path: Path) -> None:
         for k, v in meta:
             sheet.append([k, v])
         sheet.append([])
-    results.append(["Well", "Well Position", "Omit", "Sample", "Target", "Task", "Reporter", "Quencher", "Amp Status",
-                    "Cq", "Auto Threshold", "Threshold", "Auto Baseline", "Baseline Start", "Baseline End"])
+    results.append(
+        [
+            "Well",
+            "Well Position",
+            "Omit",
+            "Sample",
+            "Target",
+            "Task",
+            "Reporter",
+            "Quencher",
+            "Amp Status",
+            "Cq",
+            "Auto Threshold",
+            "Threshold",
+            "Auto Baseline",
+            "Baseline Start",
+            "Baseline End",
+        ]
+    )
     for w in WELLS:
-        results.append([float(w.number), w.well, "FALSE", w.sample, w.target, w.task, w.reporter, "TAMRA",
-                        "NO_AMP" if w.ct is None else "AMP", "UNDETERMINED" if w.ct is None else w.ct,
-                        "FALSE", THRESHOLD[w.target], "TRUE", 3.0, 15.0])
+        results.append(
+            [
+                float(w.number),
+                w.well,
+                "FALSE",
+                w.sample,
+                w.target,
+                w.task,
+                w.reporter,
+                "TAMRA",
+                "NO_AMP" if w.ct is None else "AMP",
+                "UNDETERMINED" if w.ct is None else w.ct,
+                "FALSE",
+                THRESHOLD[w.target],
+                "TRUE",
+                3.0,
+                15.0,
+            ]
+        )
     amp.append(["Well", "Well Position", "Cycle Number", "Target", "Rn", "dRn", "Sample", "Omit"])
     for w in WELLS:
         rn, drn, _ = CURVES[w.well]
         for c in range(CYCLES):
-            amp.append([float(w.number), w.well, float(c + 1), w.target, rn[c], drn[c], w.sample, "FALSE"])
+            amp.append(
+                [float(w.number), w.well, float(c + 1), w.target, rn[c], drn[c], w.sample, "FALSE"]
+            )
     book.create_sheet("Standard Curve Result").append(["nothing for us here"])
     book.save(str(path))
 
@@ -194,20 +312,75 @@ def cfx_files(folder: Path, european: bool = False) -> None:
     sep, dec = (";", ",") if european else (",", ".")
     base = "SYNTHETIC_ikzf1 2026-03-02 10-15-00_CT012345"
     content = {"UNKNOWN": "Unkn", "NTC": "NTC"}
-    cq_lines = [sep.join(["", "Well", "Fluor", "Target", "Content", "Sample", "Biological Set Name", "Cq", "Cq Mean",
-                          "Cq Std. Dev", "Starting Quantity (SQ)", "Log Starting Quantity", "SQ Mean", "SQ Std. Dev", "Set Point", "Well Note"])]
+    cq_lines = [
+        sep.join(
+            [
+                "",
+                "Well",
+                "Fluor",
+                "Target",
+                "Content",
+                "Sample",
+                "Biological Set Name",
+                "Cq",
+                "Cq Mean",
+                "Cq Std. Dev",
+                "Starting Quantity (SQ)",
+                "Log Starting Quantity",
+                "SQ Mean",
+                "SQ Std. Dev",
+                "Set Point",
+                "Well Note",
+            ]
+        )
+    ]
     fluor = {"FAM": "FAM", "VIC": "HEX"}
     for i, w in enumerate(WELLS):
         cq = "NaN" if w.ct is None else f"{w.ct:.2f}".replace(".", dec)
-        cq_lines.append(sep.join(["", f"{w.well[0]}{int(w.well[1:]):02d}", fluor[w.reporter], w.target,
-                                  f"{content[w.task]}-{i % 2 + 1:02d}", w.sample, "", cq, "", "", "NaN", "NaN", "", "", "60", ""]))
-    (folder / f"{base} -  Quantification Cq Results.csv").write_text("\n".join(cq_lines) + "\n", encoding="utf-8")
+        cq_lines.append(
+            sep.join(
+                [
+                    "",
+                    f"{w.well[0]}{int(w.well[1:]):02d}",
+                    fluor[w.reporter],
+                    w.target,
+                    f"{content[w.task]}-{i % 2 + 1:02d}",
+                    w.sample,
+                    "",
+                    cq,
+                    "",
+                    "",
+                    "NaN",
+                    "NaN",
+                    "",
+                    "",
+                    "60",
+                    "",
+                ]
+            )
+        )
+    (folder / f"{base} -  Quantification Cq Results.csv").write_text(
+        "\n".join(cq_lines) + "\n", encoding="utf-8"
+    )
     for reporter, f in fluor.items():
         wells = [w for w in WELLS if w.reporter == reporter]
         lines = [sep.join(["", "Cycle", *[w.well for w in wells]])]
         for c in range(CYCLES):
-            lines.append(sep.join(["", str(c + 1), *[f"{CURVES[w.well][1][c] * 1000 + 50:.2f}".replace(".", dec) for w in wells]]))
-        (folder / f"{base} -  Quantification Amplification Results_{f}.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+            lines.append(
+                sep.join(
+                    [
+                        "",
+                        str(c + 1),
+                        *[
+                            f"{CURVES[w.well][1][c] * 1000 + 50:.2f}".replace(".", dec)
+                            for w in wells
+                        ],
+                    ]
+                )
+            )
+        (folder / f"{base} -  Quantification Amplification Results_{f}.csv").write_text(
+            "\n".join(lines) + "\n", encoding="utf-8"
+        )
 
 
 def rdml_xml(version: str) -> str:
@@ -220,30 +393,49 @@ def rdml_xml(version: str) -> str:
     for t, dye in (("IK4-7", "FAM"), ("ALB", "VIC")):
         dye_el = f'<dyeId id="{dye}"/>' if numbered else f"<dyeId>{dye}</dyeId>"
         out.append(f'<target id="{t}"><type>toi</type>{dye_el}</target>')
-    fmt = "<pcrFormat><rows>8</rows><columns>12</columns><rowLabel>ABC</rowLabel><columnLabel>123</columnLabel></pcrFormat>" if numbered else "<pcrFormat>free format</pcrFormat>"
-    out.append(f'<experiment id="SYNTHETIC"><run id="run1"><instrument>SYNTHETIC fixture</instrument>{fmt}<runDate>2026-03-02T10:15:00</runDate>')
+    fmt = (
+        "<pcrFormat><rows>8</rows><columns>12</columns><rowLabel>ABC</rowLabel><columnLabel>123</columnLabel></pcrFormat>"
+        if numbered
+        else "<pcrFormat>free format</pcrFormat>"
+    )
+    out.append(
+        f'<experiment id="SYNTHETIC"><run id="run1"><instrument>SYNTHETIC fixture</instrument>{fmt}<runDate>2026-03-02T10:15:00</runDate>'
+    )
     for w in WELLS:
         rid = str(w.number) if numbered else w.well
         cq = f"<cq>{w.ct}</cq>" if w.ct is not None else "<cq>-1</cq>"
-        adps = "".join(f"<adp><cyc>{c + 1}</cyc><fluor>{v}</fluor></adp>" for c, v in enumerate(CURVES[w.well][0]))
-        out.append(f'<react id="{rid}"><sample id="{w.sample}"/><data><tar id="{w.target}"/>{cq}{adps}</data></react>')
+        adps = "".join(
+            f"<adp><cyc>{c + 1}</cyc><fluor>{v}</fluor></adp>"
+            for c, v in enumerate(CURVES[w.well][0])
+        )
+        out.append(
+            f'<react id="{rid}"><sample id="{w.sample}"/><data><tar id="{w.target}"/>{cq}{adps}</data></react>'
+        )
     out.append("</run></experiment></rdml>")
     return "\n".join(out) + "\n"
 
 
-def write_rdml(path: Path, version: str, member: str) -> None:
+def zipped(member: str, text: str) -> bytes:
+    """A zip archive with one member and a fixed timestamp (reproducible bytes)."""
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr(member, rdml_xml(version))
-    path.write_bytes(buf.getvalue())
+        z.writestr(zipfile.ZipInfo(member, date_time=(2026, 3, 2, 10, 15, 0)), text)
+    return buf.getvalue()
+
+
+def write_rdml(path: Path, version: str, member: str) -> None:
+    path.write_bytes(zipped(member, rdml_xml(version)))
 
 
 def tidy_csv() -> str:
-    lines = ["well,sample,target,cycle,fluorescence,instrument_ct"]
+    lines = ["well,sample,target,task,cycle,fluorescence,instrument_ct"]
     for w in WELLS:
         for c in range(CYCLES):
             ct = "Undetermined" if w.ct is None else f"{w.ct}"
-            lines.append(f"{w.well},{w.sample},{w.target},{c + 1},{CURVES[w.well][0][c]},{ct}")
+            task = "ntc" if w.task == "NTC" else "unknown"
+            lines.append(
+                f"{w.well},{w.sample},{w.target},{task},{c + 1},{CURVES[w.well][0][c]},{ct}"
+            )
     return "\n".join(lines) + "\n"
 
 
@@ -255,15 +447,23 @@ def main() -> None:
     base = abi_text()
     (good / "abi7500_v2_tab.txt").write_text(base, encoding="utf-8")
     (good / "abi7500_v2_comma.csv").write_text(abi_text(sep=","), encoding="utf-8")
-    (good / "abi7500_v2_bom_crlf.txt").write_bytes(b"\xef\xbb\xbf" + base.replace("\n", "\r\n").encode())
+    (good / "abi7500_v2_bom_crlf.txt").write_bytes(
+        b"\xef\xbb\xbf" + base.replace("\n", "\r\n").encode()
+    )
     (good / "abi7500_v2_utf16.txt").write_bytes(base.replace("\n", "\r\n").encode("utf-16"))
     (good / "abi7500_v2_gb18030.txt").write_bytes(abi_text(names=SAMPLE_NAMES_ZH).encode("gb18030"))
     (good / "abi7500_v2_decimal_comma.txt").write_text(abi_text(decimal=","), encoding="cp1252")
-    (good / "abi7500_v2_results_only.txt").write_text(abi_text(sections=("results",)), encoding="utf-8")
-    (good / "abi7500_v2_amplification_only.txt").write_text(abi_text(sections=("amp",)), encoding="utf-8")
+    (good / "abi7500_v2_results_only.txt").write_text(
+        abi_text(sections=("results",)), encoding="utf-8"
+    )
+    (good / "abi7500_v2_amplification_only.txt").write_text(
+        abi_text(sections=("amp",)), encoding="utf-8"
+    )
     repeated = abi_text().replace("[Results]\n", "[Results]\n").split("\n")
     i = repeated.index("[Results]")
-    repeated.insert(i + 4, repeated[i + 1])  # the header row again, as when exports are pasted together
+    repeated.insert(
+        i + 4, repeated[i + 1]
+    )  # the header row again, as when exports are pasted together
     (good / "abi7500_v2_repeated_header.txt").write_text("\n".join(repeated), encoding="utf-8")
     write_xls(good / "abi7500_v2.xls")
     write_xlsx(good / "quantstudio_da.xlsx")
@@ -273,9 +473,15 @@ def main() -> None:
     write_rdml(good / "run_v1_4.rdml", "1.4", "SYNTHETIC export.xml")
     (good / "tidy.csv").write_text(tidy_csv(), encoding="utf-8")
 
-    (bad / "not_qpcr.txt").write_text("Dear lab,\nplease find the run attached.\n", encoding="utf-8")
+    (bad / "not_qpcr.txt").write_text(
+        "Dear lab,\nplease find the run attached.\n", encoding="utf-8"
+    )
     (bad / "truncated.txt").write_text(base[: base.index("[Results]") + 700], encoding="utf-8")
-    dup = base.replace("\n1\tA1\tfalse\tSYNTHETIC-P01\tIK4-7", "\n1\tA1\tfalse\tSYNTHETIC-P01\tIK4-7\tUNKNOWN\tFAM\tTAMRA\t30.000\n1\tA1\tfalse\tSYNTHETIC-P01\tIK4-7", 1)
+    dup = base.replace(
+        "\n1\tA1\tfalse\tSYNTHETIC-P01\tIK4-7",
+        "\n1\tA1\tfalse\tSYNTHETIC-P01\tIK4-7\tUNKNOWN\tFAM\tTAMRA\t30.000\n1\tA1\tfalse\tSYNTHETIC-P01\tIK4-7",
+        1,
+    )
     (bad / "duplicate_well.txt").write_text(dup, encoding="utf-8")
     lines = base.split("\n")
     k = lines.index("[Amplification Data]") + 5
@@ -289,10 +495,8 @@ def main() -> None:
     (bad / "fluorescence_not_numeric.txt").write_text("\n".join(lines), encoding="utf-8")
     rd = rdml_xml("1.4")
     (bad / "truncated.rdml").write_bytes(rd[: len(rd) // 2].encode())
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("x.xml", rd)
-    (bad / "truncated_zip.rdml").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    whole = zipped("x.xml", rd)
+    (bad / "truncated_zip.rdml").write_bytes(whole[: len(whole) // 2])
 
 
 if __name__ == "__main__":

@@ -74,7 +74,7 @@ def _read_bytes(path: Path) -> bytes:
 def _zip_format(raw: bytes, source: str) -> str:
     try:
         names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
-    except zipfile.BadZipFile:
+    except (zipfile.BadZipFile, ValueError, EOFError, OSError):
         raise InputFormatError(
             "a damaged or truncated zip archive; expected an .xlsx workbook or an RDML file",
             source=source,

@@ -26,6 +26,17 @@ _CANDIDATE_CODEPAGES = ["gb18030", "cp1252", "shift_jis", "big5"]
 
 def decode_text(raw: bytes, source: str) -> str:
     """Bytes of a text export to str, with line endings made ``\\n``."""
+    try:
+        return _decode(raw, source)
+    except UnicodeDecodeError as exc:
+        raise InputFormatError(
+            f"not valid {exc.encoding} text at byte {exc.start} ({exc.reason}); "
+            "is the file damaged or truncated?",
+            source=source,
+        ) from None
+
+
+def _decode(raw: bytes, source: str) -> str:
     if raw.startswith(b"\xef\xbb\xbf"):
         text = raw[3:].decode("utf-8", errors="strict")
     elif raw.startswith((b"\xff\xfe", b"\xfe\xff")):
@@ -65,7 +76,7 @@ def split_rows(lines: list[str], delimiter: str) -> list[list[str]]:
 
 _PLAIN = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _COMMA_DECIMAL = re.compile(r"^[-+]?\d+,\d+$")
-_THOUSANDS_POINT = re.compile(r"^[-+]?\d{1,3}(,\d{3})+(\.\d+)?$")  # 100,000,000.000
+_THOUSANDS_POINT = re.compile(r"^[-+]?[1-9]\d{0,2}(,\d{3})+(\.\d+)?$")  # 100,000,000.000
 _THOUSANDS_COMMA = re.compile(r"^[-+]?\d{1,3}([. \u00a0\u202f]\d{3})+(,\d+)?$")  # 1.234,5
 _MISSING = {"", "-", "nan", "n/a", "na", "none", "null"}
 

@@ -91,22 +91,32 @@ def _sheet_sections(
     return settings, sections, skipped
 
 
+def _damaged(kind: str, source: str, exc: Exception) -> InputFormatError:
+    return InputFormatError(
+        f"not a readable {kind} workbook ({type(exc).__name__}: {exc}); is the file damaged "
+        "or truncated? Export it again",
+        source=source,
+    )
+
+
 def read_xlsx(raw: bytes, source: str, sha256: str) -> Plate:
     """Read a QuantStudio Design & Analysis ``.xlsx`` export."""
     import openpyxl
 
+    # openpyxl parses lazily while rows are read, and a damaged workbook fails in many ways
+    # inside it (zip, XML and value errors): everything up to the last row is guarded.
     try:
         with warnings.catch_warnings():
             # Exports carry no default style; openpyxl says so on every load.
             warnings.filterwarnings("ignore", message="Workbook contains no default style")
             book = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises many types for a damaged workbook
-        raise InputFormatError(f"not a readable .xlsx workbook ({exc})", source=source) from None
-    try:
-        sheets = [(ws.title, ws.iter_rows(values_only=True)) for ws in book.worksheets]
-        settings, sections, skipped = _sheet_sections(sheets)
-    finally:
-        book.close()
+            try:
+                sheets = [(ws.title, ws.iter_rows(values_only=True)) for ws in book.worksheets]
+                settings, sections, skipped = _sheet_sections(sheets)
+            finally:
+                book.close()
+    except Exception as exc:
+        raise _damaged(".xlsx", source, exc) from None
     return read_sections(settings, sections, skipped, source, sha256, XLSX)
 
 
@@ -114,16 +124,14 @@ def read_xls(raw: bytes, source: str, sha256: str) -> Plate:
     """Read an ABI 7500 Software ``.xls`` export (sections as sheets)."""
     import xlrd
 
+    # As for .xlsx: xlrd fails on damaged files with struct, index, key and assertion errors.
     try:
-        book = xlrd.open_workbook(file_contents=raw, on_demand=True)
-    except Exception as exc:  # xlrd raises its own and struct errors for damaged files
-        raise InputFormatError(f"not a readable .xls workbook ({exc})", source=source) from None
-    try:
+        book = xlrd.open_workbook(file_contents=raw, logfile=io.StringIO(), verbosity=0)
         sheets = []
         for i in range(book.nsheets):
             sh = book.sheet_by_index(i)
             sheets.append((sh.name, iter([tuple(sh.row_values(r)) for r in range(sh.nrows)])))
         settings, sections, skipped = _sheet_sections(sheets)
-    finally:
-        book.release_resources()
+    except Exception as exc:
+        raise _damaged(".xls", source, exc) from None
     return read_sections(settings, sections, skipped, source, sha256, XLS)

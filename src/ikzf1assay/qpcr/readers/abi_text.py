@@ -225,29 +225,27 @@ def read_sections(
     position_of: dict[str, str] = {}  # ABI well number -> A1
 
     def well_of(table: _Table, line: Loc, row: list[str]) -> str:
+        """The row's well, normalised (``A1``); an error naming the row when it is none."""
         pos = table.text(row, "Well Position")
         number = table.text(row, "Well")
-        if pos:
-            if number:
-                position_of[number] = pos
-            return pos
-        if number in position_of:
-            return position_of[number]
-        if not number:
+        text = pos or position_of.get(number) or number
+        if not text:
             raise table.error(line, "row without a well; expected Well or Well Position")
         try:
-            return normalise_well(number, plate_size)[0]
+            well = normalise_well(text, plate_size)[0]
         except ValueError as exc:
-            raise table.error(
-                line, f"{exc}; the export lacks '* Block Type' or a Well Position column"
-            ) from None
+            hint = "" if pos else "; the export lacks '* Block Type' or a Well Position column"
+            raise table.error(line, f"{exc}{hint}") from None
+        if pos and number:
+            position_of[number] = well
+        return well
 
     reactions: dict[tuple[str, str], Reaction] = {}
     rows_seen: dict[tuple[str, str, str], tuple[Loc, list[str]]] = {}
 
     def first_time(table: _Table, well: str, target: str, loc: Loc, row: list[str]) -> bool:
         """False for an identical repeat of a row; an error for a repeat with other data."""
-        key = (table.section.name, normalise_well(well, plate_size)[0], target)
+        key = (table.section.name, well, target)
         if key not in rows_seen:
             rows_seen[key] = (loc, row)
             return True
@@ -262,7 +260,7 @@ def read_sections(
         )
 
     def reaction(well: str, target: str, where: Loc) -> Reaction:
-        key = (normalise_well(well, plate_size)[0], target)
+        key = (well, target)
         if key not in reactions:
             reactions[key] = Reaction(well=key[0], target=target, loc=where)
         return reactions[key]
@@ -346,7 +344,7 @@ def read_sections(
         dye = info.passive_reference
         if dye and t.has(dye):
             for line, row in multi.rows:
-                well = normalise_well(well_of(t, line, row), plate_size)[0]
+                well = well_of(t, line, row)
                 cycle = t.number(line, row, "Cycle", required=True)
                 passive[(well, cycle)] = t.number(line, row, dye)
         else:
@@ -380,7 +378,7 @@ def read_sections(
                     line,
                     f"row has {len(row)} of {len(t.section.header)} fields; is the file truncated?",
                 )
-            well = normalise_well(well_of(t, line, row), plate_size)[0]
+            well = well_of(t, line, row)
             cycle = t.number(line, row, "Cycle", required=True)
             points.append(
                 CurvePoint(

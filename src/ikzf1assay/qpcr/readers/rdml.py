@@ -20,6 +20,7 @@ from __future__ import annotations
 import io
 import math
 import zipfile
+import zlib
 from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree as SafeET
@@ -73,7 +74,8 @@ def xml_of(raw: bytes, source: str) -> bytes:
             data = fh.read(MAX_XML_BYTES + 1)
     except zipfile.BadZipFile as exc:
         raise InputFormatError(f"damaged RDML archive ({exc})", source=source) from None
-    except (EOFError, zipfile.LargeZipFile, OSError, RuntimeError) as exc:
+    except (EOFError, zipfile.LargeZipFile, OSError, RuntimeError, ValueError, zlib.error) as exc:
+        # zipfile reports damaged archives through many exception types
         raise InputFormatError(
             f"damaged or truncated RDML archive ({exc})", source=source
         ) from None
