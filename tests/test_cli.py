@@ -229,3 +229,34 @@ def test_python_dash_m_runs_the_same_command() -> None:
     assert bad.returncode == 2
     assert bad.stderr.startswith("ikzf1assay: error: ")
     assert "ct_cutoff must be a number" in bad.stderr
+
+
+QPCR = Path(__file__).parent / "data" / "qpcr"
+
+
+def test_inspect_table_and_json() -> None:
+    code, text = run(["inspect", str(QPCR / "good" / "abi7500_v2_utf16.txt")])
+    assert code == 0
+    assert "format:      abi-text" in text
+    assert "wells:       12 (12 reactions: well x target)" in text
+    assert "targets:     2: ALB, IK4-7" in text
+    assert "cycles:      40" in text
+    assert "curves:      yes (12 reactions)" in text
+    assert "[Sample Setup] line 9+: 1 empty wells (no target)" in text
+    code, text = run(["inspect", str(QPCR / "good" / "run_v1_0.rdml"), "--format", "json"])
+    assert code == 0
+    doc = json.loads(text)
+    assert doc["format"] == "rdml"
+    assert doc["instrument_ct_values"] == 8
+    assert doc["samples"] == ["NTC", "SYNTHETIC-P01", "SYNTHETIC-P02", "SYNTHETIC-PC"]
+    assert doc["reactions_with_curve"] == 12
+
+
+def test_inspect_bad_export_is_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out = run(["inspect", str(QPCR / "bad" / "cycles_not_monotonic.txt")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert "cycles_not_monotonic.txt:30: cycles of well A1 target 'IK4-7' are not increasing" in err
+    assert run(["inspect", str(QPCR / "nope.txt")])[0] == 1

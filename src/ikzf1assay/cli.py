@@ -61,6 +61,15 @@ def _primers_check(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _inspect(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay.qpcr import read_run
+    from ikzf1assay.report.inspect import render_inspection
+
+    plate = read_run(args.file, format=args.input_format)
+    _emit(render_inspection(plate.summary(), args.format), args.output, out)
+    return 0
+
+
 def _emit(text: str, output: Path | None, out: TextIO) -> None:
     if output is None:
         out.write(text)
@@ -111,6 +120,27 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("table", "tsv", "json"), default="table")
     check.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
     check.set_defaults(handler=_primers_check)
+
+    from ikzf1assay.qpcr.readers import FORMATS
+
+    inspect = commands.add_parser(
+        "inspect",
+        parents=[common],
+        help="show what a qPCR run export holds, as read",
+        description=(
+            "Read a run export (ABI 7500 / QuantStudio text, .xls, .xlsx; Bio-Rad CFX CSV; "
+            "RDML; tidy CSV), detecting the format from the content, and print what was read: "
+            "format, instrument, wells, samples, targets, cycles, whether instrument Ct and "
+            "curves are present, and anything skipped with the reason."
+        ),
+    )
+    inspect.add_argument("file", type=Path, metavar="FILE", help="the run export")
+    inspect.add_argument(
+        "--input-format", choices=FORMATS, default="auto", help="skip detection (default: auto)"
+    )
+    inspect.add_argument("--format", choices=("table", "json"), default="table")
+    inspect.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
+    inspect.set_defaults(handler=_inspect)
     return parser
 
 

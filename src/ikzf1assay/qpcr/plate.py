@@ -46,6 +46,7 @@ dropped silently.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from collections.abc import Iterable, Mapping
@@ -122,6 +123,14 @@ def normalise_well(text: Any, plate_size: int | None = None) -> tuple[str, int, 
     """
     if isinstance(text, float) and text.is_integer():
         text = int(text)
+    if not isinstance(text, int | str):
+        text = str(text)
+    return _normalise_well(text, plate_size)
+
+
+@functools.lru_cache(maxsize=4096)
+def _normalise_well(text: int | str, plate_size: int | None) -> tuple[str, int, int]:
+    # A plate has at most a few hundred distinct positions; curves repeat them per cycle.
     if isinstance(text, int) or (isinstance(text, str) and text.strip().isdigit()):
         number = int(text)
         shape = PLATE_SHAPES.get(plate_size or 0)
@@ -251,6 +260,35 @@ class Plate:
         if self.curves.empty:
             return 0
         return int(self.curves.groupby(["run", "well", "target"]).size().max())
+
+    def summary(self) -> dict[str, Any]:
+        """What was read, for ``ikzf1assay inspect``: counts, names and what was skipped."""
+        w = self.wells
+        info = self.info
+        return {
+            "file": info.file_name,
+            "sha256": info.sha256,
+            "format": info.format,
+            "instrument": info.instrument,
+            "software": info.software,
+            "run_date": info.run_date,
+            "plate_size": info.plate_size,
+            "passive_reference": info.passive_reference,
+            "runs": sorted(set(w["run"])),
+            "wells": int(w[["run", "well"]].drop_duplicates().shape[0]),
+            "reactions": len(w),
+            "samples": sorted(s for s in set(w["sample"]) if s),
+            "targets": sorted(t for t in set(w["target"]) if t),
+            "tasks": {k: int(v) for k, v in w["task"].replace("", "(none)").value_counts().items()},
+            "cycles": self.cycles,
+            "reactions_with_curve": int(w["has_curve"].sum()),
+            "reactions_with_result": int(w["has_result"].sum()),
+            "instrument_ct_values": int(w["instrument_ct"].notna().sum()),
+            "curve_without_result": int((w["has_curve"] & ~w["has_result"]).sum()),
+            "result_without_curve": int((~w["has_curve"] & w["has_result"]).sum()),
+            "thresholds": sorted({float(t) for t in w["threshold"].dropna()}),
+            "skipped": [{"where": s.where, "reason": s.reason} for s in self.skipped],
+        }
 
     def curve_matrix(self, rn: str = "rn") -> tuple[pd.DataFrame, np.ndarray]:
         """Curves as a (reactions x cycles) array with NaN padding, and the reaction index.
