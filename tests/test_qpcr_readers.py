@@ -36,6 +36,7 @@ FULL = [
     ("abi7500_v2_utf16.txt", "abi-text"),
     ("abi7500_v2_decimal_comma.txt", "abi-text"),
     ("abi7500_v2_repeated_header.txt", "abi-text"),
+    ("abi7500_sds_v1_4.txt", "abi-sds"),
     ("abi7500_v2.xls", "abi-xls"),
     ("quantstudio_da.xlsx", "quantstudio-xlsx"),
     ("run_v1_0.rdml", "rdml"),
@@ -106,6 +107,17 @@ def test_abi_text_details(reference: Plate) -> None:
     assert curves["delta_rn"].notna().all()
     assert curves["passive_ref"].notna().all()  # from [Multicomponent Data], ROX column
     assert any("empty well" in s.reason for s in reference.skipped)
+
+
+def test_sds_v1_4_layout(reference: Plate) -> None:
+    plate = read_run(GOOD / "abi7500_sds_v1_4.txt")
+    assert plate.info.software == "SDS v1.4 AQ Results 1.0"
+    w = plate.wells.set_index("well")
+    assert w.loc["A1", "auto_threshold"] == False  # noqa: E712  Threshold Type Manual
+    assert w.loc["B1", "threshold"] == pytest.approx(0.15)
+    ours = plate.curves.sort_values(["well", "cycle"])["delta_rn"].to_numpy()
+    theirs = reference.curves.sort_values(["well", "cycle"])["delta_rn"].to_numpy()
+    np.testing.assert_allclose(ours, theirs, atol=1e-9)  # the wide Delta Rn table
 
 
 def test_chinese_sample_names_from_gb18030() -> None:

@@ -207,6 +207,60 @@ def abi_text(
     return "\n".join(out) + "\n"
 
 
+def sds_text() -> str:
+    """ABI 7500 SDS v1.4-style export: results table and a wide Delta Rn table."""
+    out = [
+        "SDS v1.4\tAQ Results\t1.0",
+        "Filename\tSYNTHETIC_ikzf1_run",
+        "PlateID\t",
+        "Assay Type\tAbsolute Quantification",
+        "Run DateTime\t3/2/26 10:15:00 AM",
+        "Operator\t",
+        "",
+        "Sample Information",
+        "",
+        "\t".join(
+            [
+                "Well",
+                "Sample Name",
+                "Detector",
+                "Reporter",
+                "Task",
+                "Ct",
+                "Qty",
+                "Baseline Type",
+                "Baseline Start",
+                "Baseline Stop",
+                "Threshold Type",
+                "Threshold",
+            ]
+        ),
+    ]
+    for w in WELLS:
+        out.append(
+            "\t".join(
+                [
+                    str(w.number),
+                    w.sample,
+                    w.target,
+                    w.reporter,
+                    "NTC" if w.task == "NTC" else "Unknown",
+                    ct_text(w),
+                    "",
+                    "Manual",
+                    "3",
+                    "15",
+                    "Manual",
+                    f"{THRESHOLD[w.target]:.3f}",
+                ]
+            )
+        )
+    out += ["", "Delta Rn", "\t".join(["Well", "Detector", *[str(c + 1) for c in range(CYCLES)]])]
+    for w in WELLS:
+        out.append("\t".join([str(w.number), w.target, *[f"{v:.4f}" for v in CURVES[w.well][1]]]))
+    return "\n".join(out) + "\n"
+
+
 def write_xls(path: Path) -> None:
     import xlwt
 
@@ -465,6 +519,7 @@ def main() -> None:
         i + 4, repeated[i + 1]
     )  # the header row again, as when exports are pasted together
     (good / "abi7500_v2_repeated_header.txt").write_text("\n".join(repeated), encoding="utf-8")
+    (good / "abi7500_sds_v1_4.txt").write_text(sds_text(), encoding="utf-8")
     write_xls(good / "abi7500_v2.xls")
     write_xlsx(good / "quantstudio_da.xlsx")
     cfx_files(good / "cfx")

@@ -4,6 +4,7 @@
 
 =================  ==========================================================================
 abi-text           ABI 7500 / 7500 Fast v2.x and QuantStudio / ViiA 7 sectioned text exports
+abi-sds            ABI 7500 SDS v1.4-style exports (SDS header, Well/Detector table, wide curves)
 abi-xls            ABI 7500 Software ``.xls`` exports, the same sections as sheets (xlrd)
 quantstudio-xlsx   QuantStudio Design & Analysis ``.xlsx`` exports (openpyxl)
 rdml               RDML v1.0-v1.4 (zip or bare XML; defusedxml)
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from ikzf1assay.errors import FileAccessError, InputFormatError
 from ikzf1assay.qpcr.plate import Plate
-from ikzf1assay.qpcr.readers import abi_sheets, abi_text, cfx, rdml, tidy_csv
+from ikzf1assay.qpcr.readers import abi_sds, abi_sheets, abi_text, cfx, rdml, tidy_csv
 from ikzf1assay.qpcr.readers._text import decode_text
 
 __all__ = ["FORMATS", "detect_format", "read_run"]
@@ -39,6 +40,7 @@ def _text(read: Callable[[str, str, str], Plate]) -> Reader:
 
 _READERS: dict[str, Reader] = {
     abi_text.FORMAT: _text(abi_text.read),
+    abi_sds.FORMAT: _text(abi_sds.read),
     abi_sheets.XLS: abi_sheets.read_xls,
     abi_sheets.XLSX: abi_sheets.read_xlsx,
     rdml.FORMAT: rdml.read,
@@ -47,6 +49,7 @@ _READERS: dict[str, Reader] = {
 }
 _TEXT_DETECTORS: dict[str, Callable[[str], bool]] = {
     abi_text.FORMAT: abi_text.looks_like,
+    abi_sds.FORMAT: abi_sds.looks_like,
     cfx.FORMAT: cfx.looks_like,
     tidy_csv.FORMAT: tidy_csv.looks_like,
 }

@@ -19,7 +19,7 @@ from charset_normalizer import from_bytes
 
 from ikzf1assay.errors import InputFormatError
 
-__all__ = ["Numbers", "decode_text", "guess_delimiter", "split_rows"]
+__all__ = ["Numbers", "decode_text", "guess_delimiter", "split_line", "split_rows"]
 
 _CANDIDATE_CODEPAGES = ["gb18030", "cp1252", "shift_jis", "big5"]
 
@@ -66,6 +66,12 @@ def guess_delimiter(header: str) -> str:
     counts = {d: header.count(d) for d in ("\t", ";", ",")}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] > 0 else "\t"
+
+
+def split_line(line: str, delimiter: str) -> list[str]:
+    """The fields of one line (``[]`` for a blank line), honouring quotes, trimmed."""
+    rows = split_rows([line], delimiter)
+    return rows[0] if rows else []
 
 
 def split_rows(lines: list[str], delimiter: str) -> list[list[str]]:

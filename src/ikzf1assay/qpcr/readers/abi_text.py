@@ -35,7 +35,7 @@ from ikzf1assay.qpcr.plate import (
     normalise_task,
     normalise_well,
 )
-from ikzf1assay.qpcr.readers._text import Numbers, guess_delimiter, split_rows
+from ikzf1assay.qpcr.readers._text import Numbers, guess_delimiter, split_line
 
 __all__ = ["looks_like", "read"]
 
@@ -138,7 +138,7 @@ def _sections(lines: list[str], source: str) -> tuple[dict[str, str], list[Secti
                 i = j
                 continue
             delimiter = guess_delimiter(lines[j])
-            current = Section(name, split_rows([lines[j]], delimiter)[0], Loc(j + 1))
+            current = Section(name, split_line(lines[j], delimiter), Loc(j + 1))
             sections.append(current)
             i = j + 1
             continue
@@ -152,7 +152,7 @@ def _sections(lines: list[str], source: str) -> tuple[dict[str, str], list[Secti
             assert kv is not None
             settings[kv.group(1).strip()] = kv.group(2).strip()
         elif current is not None:
-            fields = split_rows([line], delimiter)[0]
+            fields = split_line(line, delimiter)
             if fields == current.header:  # exports pasted together repeat the header row
                 skipped.append(Skipped(f"line {lineno}", "the header row again; read as a header"))
             else:

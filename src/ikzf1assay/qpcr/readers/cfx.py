@@ -34,7 +34,13 @@ from ikzf1assay.qpcr.plate import (
     normalise_task,
     normalise_well,
 )
-from ikzf1assay.qpcr.readers._text import Numbers, decode_text, guess_delimiter, split_rows
+from ikzf1assay.qpcr.readers._text import (
+    Numbers,
+    decode_text,
+    guess_delimiter,
+    split_line,
+    split_rows,
+)
 
 __all__ = ["FORMAT", "looks_like", "read"]
 
@@ -48,7 +54,7 @@ _WELL_HEADER = re.compile(r"^[A-P]\d{1,2}$")
 
 def _header(text: str) -> list[str]:
     first = next((ln for ln in text.split("\n") if ln.strip()), "")
-    return [f.strip().lower() for f in split_rows([first], guess_delimiter(first))[0]]
+    return [f.strip().lower() for f in split_line(first, guess_delimiter(first))]
 
 
 def _kind(text: str) -> str | None:
@@ -69,7 +75,7 @@ def _rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
     lines = text.split("\n")
     start = next(i for i, ln in enumerate(lines) if ln.strip())
     delimiter = guess_delimiter(lines[start])
-    header = split_rows([lines[start]], delimiter)[0]
+    header = split_line(lines[start], delimiter)
     rows = [
         (i + 1, fields)
         for i, ln in enumerate(lines[start + 1 :], start=start + 1)

@@ -33,7 +33,7 @@ from ikzf1assay.qpcr.plate import (
     normalise_task,
     normalise_well,
 )
-from ikzf1assay.qpcr.readers._text import Numbers, guess_delimiter, split_rows
+from ikzf1assay.qpcr.readers._text import Numbers, guess_delimiter, split_line, split_rows
 
 __all__ = ["COLUMNS", "FORMAT", "looks_like", "read"]
 
@@ -56,7 +56,7 @@ def _header(text: str) -> tuple[int, list[str], str]:
     lines = text.split("\n")
     start = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
     delimiter = guess_delimiter(lines[start]) if lines else ","
-    header = [h.strip().lower() for h in split_rows([lines[start]], delimiter)[0]] if lines else []
+    header = [h.strip().lower() for h in split_line(lines[start], delimiter)] if lines else []
     return start, header, delimiter
 
 
