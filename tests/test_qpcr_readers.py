@@ -136,6 +136,16 @@ def test_sections_alone() -> None:
     assert set(amp.wells["well"]) == set(TRUTH)  # well numbers placed by the block type
 
 
+def test_curves_without_results_and_the_reverse() -> None:
+    plate = read_run(GOOD / "abi7500_v2_unpaired.txt")
+    w = plate.wells.set_index("well")
+    assert (bool(w.loc["A6", "has_curve"]), bool(w.loc["A6", "has_result"])) == (True, False)
+    assert (bool(w.loc["B6", "has_curve"]), bool(w.loc["B6", "has_result"])) == (False, True)
+    assert w.loc["B6", "instrument_ct"] == pytest.approx(23.5)
+    summary = plate.summary()
+    assert (summary["curve_without_result"], summary["result_without_curve"]) == (1, 1)
+
+
 def test_repeated_header_row_is_reported() -> None:
     plate = read_run(GOOD / "abi7500_v2_repeated_header.txt")
     assert any("header row again" in s.reason for s in plate.skipped)

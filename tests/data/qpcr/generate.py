@@ -520,6 +520,17 @@ def main() -> None:
     )  # the header row again, as when exports are pasted together
     (good / "abi7500_v2_repeated_header.txt").write_text("\n".join(repeated), encoding="utf-8")
     (good / "abi7500_sds_v1_4.txt").write_text(sds_text(), encoding="utf-8")
+    unpaired = [
+        ln for ln in base.split("\n") if not ln.startswith("6\tA6\tfalse")
+    ]  # A6: curve, no result
+    unpaired = [
+        ln for ln in unpaired if not ln.startswith("18\t")
+    ]  # B6: no curve (nor setup or multicomponent)
+    unpaired.insert(
+        unpaired.index("[Results]") + 2,
+        "18\tB6\tfalse\tSYNTHETIC-PC\tALB\tUNKNOWN\tVIC\tTAMRA\t23.500\t\tfalse\t0.150\ttrue\t3\t15",
+    )
+    (good / "abi7500_v2_unpaired.txt").write_text("\n".join(unpaired), encoding="utf-8")
     write_xls(good / "abi7500_v2.xls")
     write_xlsx(good / "quantstudio_da.xlsx")
     cfx_files(good / "cfx")
