@@ -298,13 +298,8 @@ class Plate:
         """
         if self.curves.empty:
             return self.wells[["run", "well", "target"]].iloc[:0], np.empty((0, 0))
-        table = self.curves.pivot_table(
-            index=["run", "well", "target"],
-            columns="cycle",
-            values=rn,
-            aggfunc="first",
-            dropna=False,
-        )
+        # unstack keeps only reactions that exist (a pivot would cross runs, wells and targets)
+        table = self.curves.set_index(["run", "well", "target", "cycle"])[rn].unstack("cycle")
         return table.index.to_frame(index=False), table.to_numpy(dtype=float)
 
 
