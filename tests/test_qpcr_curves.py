@@ -23,7 +23,7 @@ from scipy.optimize import curve_fit
 from ikzf1assay.errors import ParameterError
 from ikzf1assay.qpcr import read_run
 from ikzf1assay.qpcr.curves import CurveSettings, analyse_curves, fit_logistic
-from ikzf1assay.qpcr.plate import CurvePoint, Reaction, RunInfo, build_plate
+from ikzf1assay.qpcr.plate import CurvePoint, Plate, Reaction, RunInfo, build_plate
 
 GOOD = Path(__file__).parent / "data" / "qpcr" / "good"
 SHARED = Path(__file__).parent.parent.parent / "shared" / "validation" / "qpcr"
@@ -40,7 +40,7 @@ VERMEULEN = SHARED / "rdml_vermeulen" / "data_vermeulen_std_150000_15.rdml"
 METHODS = SHARED / "rdml_vermeulen" / "data_vermeulen_methods_cq.tsv"
 
 
-def synthetic_plate(curves: dict[str, np.ndarray]) -> object:
+def synthetic_plate(curves: dict[str, np.ndarray]) -> Plate:
     """A Plate of SYNTHETIC curves, one target, wells A1, A2, ..."""
     points = [
         CurvePoint(well, "T", float(c + 1), float(v))
@@ -192,7 +192,7 @@ def test_synthetic_fixture_ct_recovered() -> None:
     table = analyse_curves(
         read_run(GOOD / "abi7500_v2_tab.txt"), CurveSettings(threshold="instrument")
     ).table
-    t = table.set_index("well")
+    t = table.set_index("well").to_dict("index")
     truth = {
         "A1": 28.4,
         "A2": 28.6,
@@ -204,20 +204,19 @@ def test_synthetic_fixture_ct_recovered() -> None:
         "B6": 23.5,
     }
     for well, ct in truth.items():
-        assert t.loc[well, "ct"] == pytest.approx(ct, abs=0.15), well
-        assert bool(t.loc[well, "amplified"])
+        assert t[well]["ct"] == pytest.approx(ct, abs=0.15), well
+        assert bool(t[well]["amplified"])
     for well in ("A3", "A4", "A5", "B5"):
-        assert not bool(t.loc[well, "amplified"])
-        assert "NO_AMPLIFICATION" in str(t.loc[well, "flags"])
+        assert not bool(t[well]["amplified"])
+        assert "NO_AMPLIFICATION" in str(t[well]["flags"])
 
 
 def test_flags_late_and_threshold_modes() -> None:
     plate = synthetic_plate({"A1": logistic_curve(ct_shift=15.0), "A2": logistic_curve(seed=1)})
-    table = analyse_curves(plate, CurveSettings(threshold=0.2, ct_cutoff=36.0)).table.set_index(
-        "well"
-    )
-    assert table.loc["A1", "ct"] > 36
-    assert "LATE" in str(table.loc["A1", "flags"])
+    table = analyse_curves(plate, CurveSettings(threshold=0.2, ct_cutoff=36.0)).table
+    a1 = table.set_index("well").to_dict("index")["A1"]
+    assert a1["ct"] > 36
+    assert "LATE" in a1["flags"]
     assert set(table["threshold_mode"]) == {"user"}
     with pytest.raises(ParameterError, match="threshold 'sometimes'"):
         analyse_curves(plate, CurveSettings(threshold="sometimes"))
@@ -226,10 +225,11 @@ def test_flags_late_and_threshold_modes() -> None:
 
 
 def test_reaction_without_curve_is_flagged() -> None:
-    table = analyse_curves(read_run(GOOD / "abi7500_v2_unpaired.txt")).table.set_index("well")
-    assert table.loc["B6", "flags"] == "NO_CURVE"
-    assert not bool(table.loc["B6", "amplified"])
-    assert math.isnan(table.loc["B6", "ct"])
+    table = analyse_curves(read_run(GOOD / "abi7500_v2_unpaired.txt")).table
+    b6 = table.set_index("well").to_dict("index")["B6"]
+    assert b6["flags"] == "NO_CURVE"
+    assert not b6["amplified"]
+    assert math.isnan(b6["ct"])
 
 
 @settings(max_examples=30)
@@ -240,7 +240,7 @@ def test_shifting_a_curve_shifts_its_ct(k: int, seed: int) -> None:
     table = analyse_curves(
         synthetic_plate({"A1": base, "A2": shifted}), CurveSettings(threshold=0.3)
     ).table
-    ct = table.set_index("well")["ct"]
+    ct = table.set_index("well")["ct"].to_dict()
     assert ct["A2"] - ct["A1"] == pytest.approx(k, abs=0.05)
 
 
