@@ -260,3 +260,73 @@ def test_inspect_bad_export_is_one_line(capsys: pytest.CaptureFixture[str]) -> N
     assert err.count("\n") == 1
     assert "cycles_not_monotonic.txt:30: cycles of well A1 target 'IK4-7' are not increasing" in err
     assert run(["inspect", str(QPCR / "nope.txt")])[0] == 1
+
+
+def test_curves_tsv_json_and_plots(tmp_path: Path) -> None:
+    export = str(QPCR / "good" / "abi7500_v2_tab.txt")
+    code, text = run(["curves", export, "--threshold", "instrument"])
+    assert code == 0
+    table = pd.read_csv(io.StringIO(text), sep="\t", keep_default_na=False)
+    assert list(table.columns[:13]) == [
+        "well",
+        "sample",
+        "target",
+        "reporter",
+        "ct",
+        "amplified",
+        "efficiency",
+        "baseline_start",
+        "baseline_end",
+        "threshold",
+        "threshold_mode",
+        "instrument_ct",
+        "flags",
+    ]
+    assert len(table) == 12
+    assert set(table["threshold_mode"]) == {"instrument"}
+    code, text = run(
+        [
+            "curves",
+            export,
+            "--format",
+            "json",
+            "--threshold",
+            "0.25",
+            "--plot",
+            str(tmp_path / "plots"),
+        ]
+    )
+    assert code == 0
+    doc = json.loads(text)
+    assert doc["settings"]["threshold"] == 0.25
+    assert doc["provenance"]["input_sha256"]
+    a5 = next(w for w in doc["wells"] if w["well"] == "A5")
+    assert a5["amplified"] is False
+    assert "NO_AMPLIFICATION" in a5["flags"]
+    assert a5["ct"] is None
+    assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
+        "curves_1_ALB.png",
+        "curves_1_IK4-7.png",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [("-1", "must be a positive number"), ("often", "give auto, instrument or a number")],
+)
+def test_curves_bad_threshold(capsys: pytest.CaptureFixture[str], value: str, message: str) -> None:
+    assert run(["curves", str(QPCR / "good" / "tidy.csv"), "--threshold", value])[0] == 2
+    assert message in capsys.readouterr().err
+
+
+def test_curves_instrument_threshold_missing(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _ = run(
+        [
+            "curves",
+            str(QPCR / "good" / "abi7500_v2_amplification_only.txt"),
+            "--threshold",
+            "instrument",
+        ]
+    )
+    assert code == 2
+    assert "gives no threshold for target" in capsys.readouterr().err

@@ -70,6 +70,39 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _threshold(text: str) -> str | float:
+    if text in ("auto", "instrument"):
+        return text
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give auto, instrument or a number (the threshold on the "
+            "baseline-corrected fluorescence)"
+        ) from None
+    if not (value > 0 and value == value and value != float("inf")):
+        raise argparse.ArgumentTypeError(f"{text!r}: a threshold must be a positive number")
+    return value
+
+
+def _curves(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay.qpcr import read_run
+    from ikzf1assay.qpcr.curves import CurveSettings, analyse_curves
+    from ikzf1assay.report.curves import plot_curves, render_curves
+
+    plate = read_run(args.file, format=args.input_format)
+    settings = CurveSettings(threshold=args.threshold, ct_cutoff=args.ct_cutoff)
+    calls = analyse_curves(plate, settings)
+    _emit(render_curves(calls, args.format, plate), args.output, out)
+    if args.plot is not None:
+        try:
+            files = plot_curves(calls, plate, args.plot, args.ct_cutoff)
+        except OSError as exc:
+            raise FileAccessError(f"cannot write plots: {exc.strerror}", source=args.plot) from None
+        log.info("wrote %d plots to %s", len(files), args.plot)
+    return 0
+
+
 def _emit(text: str, output: Path | None, out: TextIO) -> None:
     if output is None:
         out.write(text)
@@ -141,6 +174,31 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("--format", choices=("table", "json"), default="table")
     inspect.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
     inspect.set_defaults(handler=_inspect)
+
+    curves = commands.add_parser(
+        "curves",
+        parents=[common],
+        help="recompute Ct, amplification and efficiency for every well from the raw curves",
+        description=(
+            "Baseline (the instrument's range where exported, else automatic), threshold "
+            "(auto: per target in the common window of linearity; instrument: the exported "
+            "threshold, or the one implied by the instrument's Ct; or a number), Ct by "
+            "interpolation at the last upward crossing, a logistic shape check deciding "
+            "'amplified', efficiency per well, and flags. One row per well."
+        ),
+    )
+    curves.add_argument("file", type=Path, metavar="FILE", help="the run export")
+    curves.add_argument(
+        "--threshold", type=_threshold, default="auto", metavar="auto|instrument|VALUE"
+    )
+    curves.add_argument(
+        "--ct-cutoff", type=float, default=36.0, metavar="CT", help="LATE at or beyond (36)"
+    )
+    curves.add_argument("--input-format", choices=FORMATS, default="auto")
+    curves.add_argument("--format", choices=("tsv", "json"), default="tsv")
+    curves.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here, not stdout")
+    curves.add_argument("--plot", type=Path, metavar="DIR", help="one PNG per target into DIR")
+    curves.set_defaults(handler=_curves)
     return parser
 
 

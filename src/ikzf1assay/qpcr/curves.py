@@ -368,7 +368,8 @@ def _analyse_matrix(
     with np.errstate(all="ignore"):
         logf = np.log10(np.where(in_window, d_f, np.nan))
     _, log_slope = _masked_line(x, logf, in_window)
-    efficiency = np.where(in_window.sum(1) >= 3, 10**log_slope, np.nan)
+    # no efficiency without a real rise: a log-slope through noise means nothing
+    efficiency = np.where((in_window.sum(1) >= 3) & signal, 10**log_slope, np.nan)
     e_lo, e_hi = st.efficiency_range
     plausible = (efficiency >= e_lo) & (efficiency <= e_hi)
     amplified = signal & good_fit & plausible
