@@ -178,15 +178,22 @@ def _logistic(x: np.ndarray, p: np.ndarray) -> np.ndarray:
 
 
 def fit_logistic(
-    x: np.ndarray, y: np.ndarray, iterations: int = 60
+    x: np.ndarray, y: np.ndarray, iterations: int = 60, chunk: int = 4096
 ) -> tuple[np.ndarray, np.ndarray]:
     """Fit ``b + A / (1 + exp(-(x - x0)/s))`` to every row of ``y`` at once.
 
     A batched Levenberg-Marquardt: each iteration solves the damped 4x4 normal equations of all
     rows together; a step is kept per row only when it lowers that row's squared error. NaN
     readings are ignored. Returns ``(params, sse)`` with params columns ``b, A, x0, s``.
-    Cross-checked against ``scipy.optimize.curve_fit`` in the tests.
+    Cross-checked against ``scipy.optimize.curve_fit`` in the tests. Rows are fitted ``chunk``
+    at a time, which keeps the temporaries in cache and bounds memory on large batches.
     """
+    if y.shape[0] > chunk:
+        parts = [
+            fit_logistic(x, y[i : i + chunk], iterations, chunk)
+            for i in range(0, y.shape[0], chunk)
+        ]
+        return np.concatenate([p for p, _ in parts]), np.concatenate([e for _, e in parts])
     n_rows = y.shape[0]
     ok = np.isfinite(y)
     yz = np.where(ok, y, 0.0)
@@ -205,37 +212,43 @@ def fit_logistic(
 
     sse = sse_of(p)
     span = float(x.max() - x.min()) or 1.0
+    active = np.arange(n_rows)  # rows still improving; converged rows stop costing time
     for _ in range(iterations):
-        b, a, x0, s = (p[:, i : i + 1] for i in range(4))
+        if active.size == 0:
+            break
+        pa, wa, ya, la = p[active], w[active], yz[active], lam[active]
+        b, a, x0, s = (pa[:, i : i + 1] for i in range(4))
         z = np.clip(-(x - x0) / s, -60, 60)
         e = np.exp(z)
         g = 1 / (1 + e)  # logistic value
         dg = e * g * g  # d g / d u, u = (x - x0)/s
-        jac = (
-            np.stack([np.ones_like(g), g, -a * dg / s, -a * dg * (x - x0) / (s * s)], axis=2)
-            * w[:, :, None]
-        )
-        r = (yz - (b + a * g)) * w
-        jtj = np.einsum("rci,rcj->rij", jac, jac)
-        jtr = np.einsum("rci,rc->ri", jac, r)
-        diag = np.einsum("rii->ri", jtj)
-        damped = jtj + (lam[:, None] * np.maximum(diag, 1e-12))[:, :, None] * np.eye(4)
+        jac = np.stack([np.ones_like(g), g, -a * dg / s, -a * dg * (x - x0) / (s * s)], axis=2)
+        jac *= wa[:, :, None]
+        r = (ya - (b + a * g)) * wa
+        jt = jac.transpose(0, 2, 1)
+        jtj = jt @ jac  # batched BLAS: (rows, 4, 4)
+        jtr = (jt @ r[:, :, None])[:, :, 0]
+        diag = np.diagonal(jtj, axis1=1, axis2=2)
+        damped = jtj + (la[:, None] * np.maximum(diag, 1e-12))[:, :, None] * np.eye(4)
         try:
             step = np.linalg.solve(damped, jtr[:, :, None])[:, :, 0]
         except np.linalg.LinAlgError:
-            step = np.linalg.lstsq(damped.reshape(-1, 4), jtr.reshape(-1), rcond=None)[0].reshape(
-                n_rows, 4
+            step = np.stack(
+                [np.linalg.lstsq(d, v, rcond=None)[0] for d, v in zip(damped, jtr, strict=True)]
             )
-        trial = p + step
+        trial = pa + step
         trial[:, 3] = np.clip(trial[:, 3], 0.2, 20.0)
         trial[:, 1] = np.maximum(trial[:, 1], 0.0)
         trial[:, 2] = np.clip(trial[:, 2], x.min() - span, x.max() + span)
-        new_sse = sse_of(trial)
-        better = np.isfinite(new_sse) & (new_sse < sse)
-        p = np.where(better[:, None], trial, p)
-        sse = np.where(better, new_sse, sse)
-        lam = np.where(better, lam * 0.3, lam * 4.0)
-        lam = np.clip(lam, 1e-9, 1e9)
+        new_sse = np.asarray((wa * (ya - _logistic(x, trial)) ** 2).sum(1), dtype=float)
+        old_sse = sse[active]
+        better = np.isfinite(new_sse) & (new_sse < old_sse)
+        p[active] = np.where(better[:, None], trial, pa)
+        sse[active] = np.where(better, new_sse, old_sse)
+        lam[active] = np.clip(np.where(better, la * 0.3, la * 4.0), 1e-9, 1e9)
+        gain = (old_sse - sse[active]) / np.maximum(old_sse, 1e-300)
+        # keep iterating while a row still gains, or has only just been damped
+        active = active[(better & (gain > 1e-7)) | (~better & (lam[active] < 1e6))]
     return p, sse
 
 
