@@ -25,7 +25,9 @@ wells. The steps, each documented where it is computed:
    (``auto``, LinRegPCR's common-threshold idea). The mode and value are reported per well.
 6. **Ct.** The fractional cycle at which the baseline-corrected curve crosses the threshold
    upward for the last time (it stays above afterwards, so a spike or noise earlier does not
-   count), by linear interpolation; NaN when it never crosses.
+   count), by linear interpolation. It is reported as ``ct`` only for an amplified curve whose
+   crossing lies in the exponential phase (at most 1.5 cycles past the SDM); the raw crossing
+   is kept in ``crossing`` for review.
 
 Flags (one word each; :data:`FLAG_MEANINGS`) explain every rejection and oddity.
 """
@@ -63,6 +65,8 @@ FLAG_MEANINGS = {
     "EFFICIENCY_OUTLIER": "efficiency outside efficiency_range, or off the target's median by "
     "more than efficiency_outlier (a fraction)",
     "LATE": "Ct at or beyond ct_cutoff",
+    "CROSSING_OUTSIDE_RISE": "the threshold is crossed after the exponential phase (in the "
+    "plateau): no Ct; lower the threshold",
     "THRESHOLD_NOT_CROSSED": "the baseline-corrected curve does not end above the threshold",
     "THRESHOLD_AT_START": "the curve is above the threshold from its first cycle: no crossing",
     "INSTRUMENT_DISAGREES": "only one of the instrument and this analysis calls amplification, or "
@@ -425,6 +429,11 @@ def _analyse_matrix(
     with np.errstate(all="ignore"):
         ct = np.where(crossed, x[k] + (threshold - f0) / (f1 - f0) * (x[k + 1] - x[k]), np.nan)
     at_start = last_below < 0
+    # A Ct only where the crossing belongs to the exponential rise of a real amplification:
+    # the raw crossing stays visible in 'crossing' for review.
+    crossing = ct
+    in_rise = amplified & np.isfinite(crossing) & (crossing <= sdm + 1.5)
+    ct = np.where(in_rise, crossing, np.nan)
 
     # -- flags ----------------------------------------------------------------------------
     drift = np.abs(slope) * (x_last - x_first)
@@ -464,6 +473,7 @@ def _analyse_matrix(
         "THRESHOLD_AT_START": at_start,
         "THRESHOLD_NOT_CROSSED": ~at_start & ~crossed,
         "LATE": np.isfinite(ct) & (ct >= st.ct_cutoff),
+        "CROSSING_OUTSIDE_RISE": amplified & np.isfinite(crossing) & ~in_rise,
         "INSTRUMENT_DISAGREES": has_inst & ((inst_says_amp != amplified) | ct_disagrees),
     }
     for word, hit in conditions.items():  # a loop over flag words, not wells
@@ -471,6 +481,7 @@ def _analyse_matrix(
             flags[i].append(word)
     return {
         "ct": ct,
+        "crossing": crossing,
         "amplified": amplified,
         "efficiency": efficiency,
         "baseline_start": b_start,
@@ -520,6 +531,7 @@ def _table(
                     k: float(result[k][i])
                     for k in (
                         "ct",
+                        "crossing",
                         "efficiency",
                         "baseline_start",
                         "baseline_end",
