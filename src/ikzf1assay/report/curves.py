@@ -9,16 +9,11 @@ from typing import Any
 
 import numpy as np
 
-from ikzf1assay.qpcr.curves import CurveCalls
+from ikzf1assay.qpcr.curves import CURVE_TABLE_COLUMNS, CurveCalls
 from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.report.provenance import provenance
 
 __all__ = ["plot_curves", "render_curves"]
-
-WELL_COLUMNS = [
-    "well", "sample", "target", "reporter", "ct", "amplified", "efficiency", "baseline_start",
-    "baseline_end", "threshold", "threshold_mode", "instrument_ct", "flags",
-]  # fmt: skip
 
 
 def _clean(value: Any) -> Any:
@@ -32,16 +27,11 @@ def _clean(value: Any) -> Any:
 def render_curves(calls: CurveCalls, fmt: str, plate: Plate) -> str:
     """``tsv`` (one row per well, the documented columns first) or ``json``."""
     table = calls.table
-    if "run" in table and table["run"].nunique() > 1:
-        columns = ["run", *WELL_COLUMNS]
-    else:
-        columns = WELL_COLUMNS
-    extra = [c for c in table.columns if c not in columns and c != "run"]
+    several_runs = table["run"].nunique() > 1
+    columns = [c for c in CURVE_TABLE_COLUMNS if c != "run" or several_runs]
     if fmt == "tsv":
         return str(
-            table[columns + extra].to_csv(
-                sep="\t", index=False, float_format="%.4f", lineterminator="\n"
-            )
+            table[columns].to_csv(sep="\t", index=False, float_format="%.4f", lineterminator="\n")
         )
     if fmt == "json":
         doc = {
@@ -57,7 +47,7 @@ def render_curves(calls: CurveCalls, fmt: str, plate: Plate) -> str:
                     **{k: _clean(v) for k, v in r.items()},
                     "flags": [f for f in str(r["flags"]).split(",") if f],
                 }
-                for r in table[columns + extra].to_dict("records")
+                for r in table[columns].to_dict("records")
             ],
             "flag_meanings": calls.to_dict()["flag_meanings"],
         }

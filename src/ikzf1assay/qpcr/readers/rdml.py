@@ -35,6 +35,7 @@ from ikzf1assay.qpcr.plate import (
     RunInfo,
     Skipped,
     build_plate,
+    column_letter,
     normalise_task,
 )
 
@@ -109,14 +110,7 @@ def _float(text: str) -> float:
 
 def _label(index: int, labels: str) -> str:
     """0-based index -> row/column label in RDML's ``ABC`` or ``123`` convention."""
-    if labels.upper() == "ABC":
-        letters = ""
-        n = index + 1
-        while n:
-            n, rem = divmod(n - 1, 26)
-            letters = chr(65 + rem) + letters
-        return letters
-    return str(index + 1)
+    return column_letter(index) if labels.upper() == "ABC" else str(index + 1)
 
 
 def _well(react_id: str, run: Element) -> str:
