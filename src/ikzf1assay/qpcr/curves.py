@@ -89,6 +89,7 @@ CURVE_TABLE_COLUMNS = [
     "threshold_mode",
     "instrument_ct",
     "flags",
+    "crossing",
     "noise",
     "rise",
     "r2",
