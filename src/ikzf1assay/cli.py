@@ -71,7 +71,7 @@ def _inspect(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _threshold(text: str) -> str | float:
-    if text in ("auto", "instrument"):
+    if text in ("auto", "instrument", "prefer-instrument"):
         return text
     try:
         value = float(text)
@@ -100,6 +100,53 @@ def _curves(args: argparse.Namespace, out: TextIO) -> int:
         except OSError as exc:
             raise FileAccessError(f"cannot write plots: {exc.strerror}", source=args.plot) from None
         log.info("wrote %d plots to %s", len(files), args.plot)
+    return 0
+
+
+def _call(args: argparse.Namespace, out: TextIO) -> int:
+    import json
+
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.calling import CallSettings, call_run, read_layout
+    from ikzf1assay.qpcr import read_run
+    from ikzf1assay.report.calls import calls_document, write_run_outputs
+
+    assay = load_assay(args.assay)
+    layout = read_layout(args.layout, assay) if args.layout else None
+    plate = read_run(args.export, format=args.input_format)
+    calls = call_run(plate, assay, layout, CallSettings(threshold=args.threshold))
+    if args.output is not None:
+        try:
+            write_run_outputs(calls, plate, assay, args.output)
+        except OSError as exc:
+            raise FileAccessError(
+                f"cannot write outputs: {exc.strerror}", source=args.output
+            ) from None
+    if args.format == "json":
+        out.write(
+            json.dumps(calls_document(calls, plate, assay), ensure_ascii=False, indent=2) + "\n"
+        )
+    else:
+        table = calls.samples[["sample", "call", "status", "reason"]]
+        out.write(table.to_string(index=False) + "\n")
+    return 0
+
+
+def _simulate(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.simulate import simulate_run
+
+    sim = simulate_run(
+        load_assay(args.assay), seed=args.seed, contaminated_ntc=args.contaminated_ntc
+    )
+    _emit(sim.text, args.output, out)
+    if args.truth is not None:
+        try:
+            sim.truth.to_csv(args.truth, sep="\t", index=False, lineterminator="\n")
+        except OSError as exc:
+            raise FileAccessError(
+                f"cannot write truth: {exc.strerror}", source=args.truth
+            ) from None
     return 0
 
 
@@ -199,6 +246,56 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("-o", "--output", type=Path, metavar="OUT", help="write here, not stdout")
     curves.add_argument("--plot", type=Path, metavar="DIR", help="one PNG per target into DIR")
     curves.set_defaults(handler=_curves)
+
+    call = commands.add_parser(
+        "call",
+        parents=[common],
+        help="call IKZF1 deletions from a run export: one call per sample, with its evidence",
+        description=(
+            "Reads the export, recomputes the curves, checks the run's controls per reaction and "
+            "each sample's DNA (reference gene), applies the replicate rule and calls each sample: "
+            "a deletion, mixed, not detected (no recurrent IKZF1 intragenic deletion detected), "
+            "invalid or inconclusive, each with a reason. Writes calls.tsv, wells.tsv and "
+            "provenance.json into OUTDIR."
+        ),
+    )
+    call.add_argument("export", type=Path, metavar="EXPORT", help="the run export")
+    call.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="folder for the outputs")
+    call.add_argument("--assay", type=Path, metavar="FILE", help="assay file (default: bundled)")
+    call.add_argument("--layout", type=Path, metavar="CSV", help="well, sample, reaction, role")
+    call.add_argument(
+        "--threshold",
+        type=_threshold,
+        default="prefer-instrument",
+        metavar="auto|instrument|VALUE",
+        help="default: the instrument's threshold where exported, else auto",
+    )
+    call.add_argument("--input-format", choices=FORMATS, default="auto")
+    call.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
+    call.set_defaults(handler=_call)
+
+    simulate = commands.add_parser("simulate", parents=[common], help="simulate runs (SYNTHETIC)")
+    sim_commands = simulate.add_subparsers(dest="simulate_command", metavar="WHAT", required=True)
+    sim_run = sim_commands.add_parser(
+        "run",
+        parents=[common],
+        help="an ABI 7500 v2 text export of a simulated IKZF1 run, with its truth",
+        description=(
+            "Writes a SYNTHETIC 96-well run of the assay (each deletion type, a mixed sample, a "
+            "not-detected sample, a DNA failure, a late-only signal, controls) in ABI 7500 "
+            "Software v2 text format; --truth writes the call each sample must receive."
+        ),
+    )
+    sim_run.add_argument("--seed", type=int, default=1)
+    sim_run.add_argument("--assay", type=Path, metavar="FILE", help="assay file (default: bundled)")
+    sim_run.add_argument(
+        "--contaminated-ntc", metavar="DELETION", help="e.g. Δ2-7: its NTC amplifies"
+    )
+    sim_run.add_argument(
+        "-o", "--output", type=Path, metavar="FILE", help="the export (default stdout)"
+    )
+    sim_run.add_argument("--truth", type=Path, metavar="TSV", help="write the expected calls here")
+    sim_run.set_defaults(handler=_simulate)
     return parser
 
 

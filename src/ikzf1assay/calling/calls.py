@@ -6,8 +6,8 @@ The rule, step by step (every step's outcome is kept as evidence):
    aliases (or taken from the layout file). A target that maps to nothing is an error naming it
    and listing the names the assay knows.
 2. **Roles.** ``ntc``, ``positive_control`` or ``sample``: from the layout file; otherwise from
-   the export's task (NTC, positive control) or a sample name listed in the assay's
-   ``ntc_names`` / ``positive_control_names``.
+   the export's task (NTC, positive control) or a sample name that is, or starts with as a word,
+   one of the assay's ``ntc_names`` / ``positive_control_names`` (``PC Δ4-7``, ``NTC-2``).
 3. **Wells.** A deletion well is *positive* when the assay's positive rule holds (amplified and
    Ct < cut-off); *late* when amplified with Ct at or beyond the cut-off. A reference well is
    *adequate* when amplified with Ct at or below the reference's ``ct_limit``.
@@ -36,6 +36,7 @@ The rule, step by step (every step's outcome is kept as evidence):
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ikzf1assay.assay import Assay, Reaction, ReferenceReaction, normalise_target_name
+from ikzf1assay.assay import Assay, Reaction, ReferenceReaction
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
 from ikzf1assay.qpcr.plate import Plate
@@ -128,20 +129,28 @@ def assign_reactions(
         )
     out["reaction"] = reactions
     out["kind"] = kinds
-    ntc_names = {normalise_target_name(n) for n in assay.controls.ntc_names}
-    pc_names = {normalise_target_name(n) for n in assay.controls.positive_control_names}
+    is_ntc = _name_matcher(assay.controls.ntc_names)
+    is_pc = _name_matcher(assay.controls.positive_control_names)
     roles = []
     for role, task, sample in zip(out["role"], out["task"], out["sample"], strict=True):
         if role:
             roles.append(role)
-        elif task == "NTC" or normalise_target_name(str(sample)) in ntc_names:
+        elif task == "NTC" or is_ntc(str(sample)):
             roles.append("ntc")
-        elif task == "POSITIVE_CONTROL" or normalise_target_name(str(sample)) in pc_names:
+        elif task == "POSITIVE_CONTROL" or is_pc(str(sample)):
             roles.append("positive_control")
         else:
             roles.append("sample")
     out["role"] = roles
     return out.drop(columns=["reaction_name"])
+
+
+def _name_matcher(names: tuple[str, ...]) -> Any:
+    """Matches a sample name that is one of ``names`` or starts with one as a word
+    (``PC``, ``PC Δ4-7``, ``NTC-2``), ignoring case; ``PCR7`` does not match ``PC``."""
+    words = "|".join(re.escape(n.strip()) for n in sorted(names, key=len, reverse=True))
+    pattern = re.compile(rf"^\s*(?:{words})(?:$|[\s\-_:#./(])", re.IGNORECASE)
+    return lambda sample: bool(pattern.match(sample))
 
 
 def _threshold_mode(plate: Plate, requested: str | float) -> str | float:

@@ -1,0 +1,190 @@
+"""Deletion calling: every call category, controls, DNA adequacy, replicates, layout, CLI.
+
+Plates come from ``ikzf1assay.simulate`` (SYNTHETIC runs in ABI 7500 v2 text format). The
+truth is stated from each design by ``simulate.expected``, independently of any curve; the
+tests check that reader + curve analysis + calling reproduce it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ikzf1assay.assay import Assay
+from ikzf1assay.calling import call_run, read_layout
+from ikzf1assay.calling.calls import _replicates
+from ikzf1assay.cli import main
+from ikzf1assay.errors import InputFormatError
+from ikzf1assay.qpcr import read_run
+from ikzf1assay.simulate import SimSample, simulate_run
+
+REACTIONS = ["Δ2-7", "Δ2-8", "Δ4-7", "Δ4-8"]
+
+
+def called(assay: Assay, tmp_path: Path, **kwargs: object) -> tuple[pd.DataFrame, object]:
+    sim = simulate_run(assay, **kwargs)  # type: ignore[arg-type]
+    export = tmp_path / f"sim_{kwargs.get('seed', 1)}.txt"
+    export.write_text(sim.text, encoding="utf-8")
+    result = call_run(read_run(export), assay)
+    truth = sim.truth.rename(columns={"deletions": "true_deletions"})
+    return truth.merge(result.samples, on="sample", how="outer"), result
+
+
+def test_every_call_category(assay: Assay, tmp_path: Path) -> None:
+    merged, result = called(assay, tmp_path, seed=1)
+    calls = dict(zip(merged["sample"], merged["call"], strict=True))
+    assert calls == {
+        "SIM-01": "Δ4-7", "SIM-02": "Δ2-7", "SIM-03": "Δ2-8", "SIM-04": "Δ4-8", "SIM-05": "mixed",
+        "SIM-06": "not detected", "SIM-07": "invalid", "SIM-08": "inconclusive",
+    }  # fmt: skip
+    rows = {
+        str(r["sample"]): {str(k): str(v) for k, v in r.items()} for r in merged.to_dict("records")
+    }
+    assert rows["SIM-05"]["deletions"] == rows["SIM-05"]["true_deletions"] == "Δ2-8,Δ4-7"
+    assert "MINOR_SUBCLONE:Δ2-8" in rows["SIM-05"]["flags"]
+    assert rows["SIM-06"]["reason"] == "no recurrent IKZF1 intragenic deletion detected"
+    assert rows["SIM-07"]["reason"].startswith(
+        "DNA not amplifiable: ALB not amplified with Ct <= 32"
+    )
+    assert "only late signal" in rows["SIM-08"]["reason"]
+    assert "estimate" in rows["SIM-01"]["load"]
+    assert result.threshold_mode == "instrument"  # type: ignore[attr-defined]
+    assert bool(result.controls["valid"].all())  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("seed", range(2, 10))
+def test_simulated_plates_are_called_correctly(assay: Assay, tmp_path: Path, seed: int) -> None:
+    merged, _ = called(assay, tmp_path, seed=seed)
+    wrong = merged[
+        (merged["expected_call"] != merged["call"])
+        | (merged["expected_status"] != merged["status"])
+    ]
+    assert wrong.empty, wrong[["sample", "expected_call", "call", "reason"]].to_string()
+
+
+@pytest.mark.parametrize("reaction", REACTIONS)
+def test_contaminated_ntc_invalidates_exactly_its_reaction(
+    assay: Assay, tmp_path: Path, reaction: str
+) -> None:
+    merged, result = called(assay, tmp_path, seed=11, contaminated_ntc=reaction)
+    controls = result.controls  # type: ignore[attr-defined]
+    mine = controls[controls["reaction"] == reaction]
+    assert not mine["valid"].any()
+    assert mine["reason"].str.contains("no-template control positive").all()
+    assert bool(controls[controls["reaction"] != reaction]["valid"].all())
+    wrong = merged[merged["expected_call"] != merged["call"]]
+    assert wrong.empty, wrong[["sample", "expected_call", "call", "reason"]].to_string()
+    assert (merged["call"] != "not detected").all()  # nothing may read as "no deletion"
+
+
+def test_failed_reference_gene_never_reads_as_not_detected(assay: Assay, tmp_path: Path) -> None:
+    design = [
+        SimSample(f"SIM-F{i}", deletions=d, dna_ok=False) for i, d in enumerate([(), ("Δ4-7",), ()])
+    ]
+    design += [SimSample("SIM-OK")]
+    merged, _ = called(assay, tmp_path, seed=3, design=design)
+    failed = merged[merged["sample"].str.startswith("SIM-F")]
+    assert (failed["call"] == "invalid").all()
+    assert failed["reason"].str.startswith("DNA not amplifiable").all()
+    assert dict(zip(merged["sample"], merged["call"], strict=True))["SIM-OK"] == "not detected"
+
+
+def test_replicate_rule() -> None:
+    def group(*results: str) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "positive": [r == "pos" for r in results],
+                "late": [r == "late" for r in results],
+                "flags": "",
+            }
+        )
+
+    assert _replicates(group("pos", "pos", "neg")) == ("positive", "2 of 3 replicates positive")
+    assert _replicates(group("pos", "neg"))[0] == "inconclusive"
+    assert _replicates(group("late", "neg"))[0] == "inconclusive"
+    assert _replicates(group("pos", "neg", "neg")) == (
+        "negative",
+        "1 of 3 replicates positive (minority)",
+    )
+    assert _replicates(group("neg", "neg")) == ("negative", "0 of 2 replicates positive")
+
+
+def test_layout_overrides_names_and_roles(assay: Assay, tmp_path: Path) -> None:
+    sim = simulate_run(assay, seed=2)
+    export = tmp_path / "run.txt"
+    export.write_text(sim.text.replace("SIM-06", "anonymous"), encoding="utf-8")
+    wells = sim.wells[sim.wells["sample"] == "SIM-06"]
+    layout = tmp_path / "layout.csv"
+    layout.write_text(
+        "well;sample;reaction;role\n"
+        + "".join(
+            f"{w};PATIENT-X;{t.replace('Δ', 'del')};sample\n"
+            for w, t in zip(wells["well"], wells["target"], strict=True)
+        ),
+        encoding="utf-8",
+    )
+    result = call_run(read_run(export), assay, read_layout(layout, assay))
+    calls = dict(zip(result.samples["sample"], result.samples["call"], strict=True))
+    assert calls["PATIENT-X"] == "not detected"
+    assert "anonymous" not in calls
+
+
+def test_layout_errors(assay: Assay, tmp_path: Path) -> None:
+    bad = tmp_path / "layout.csv"
+    bad.write_text("well,sample,reaction,role\nA1,S1,IK9-9,sample\n", encoding="utf-8")
+    with pytest.raises(
+        InputFormatError,
+        match=r"layout\.csv:2: reaction 'IK9-9' is not a name of the assay; known names: .*IK4-7",
+    ):
+        read_layout(bad, assay)
+    bad.write_text("well,sample,reaction,role\nA1,S1,D4-7,patient\n", encoding="utf-8")
+    with pytest.raises(
+        InputFormatError, match="role 'patient'; allowed: sample, ntc, positive_control"
+    ):
+        read_layout(bad, assay)
+
+
+def test_unknown_target_lists_known_names(assay: Assay, tmp_path: Path) -> None:
+    sim = simulate_run(assay, seed=1)
+    export = tmp_path / "run.txt"
+    export.write_text(sim.text.replace("\tΔ2-8\t", "\tIKZF1-X\t"), encoding="utf-8")
+    with pytest.raises(
+        InputFormatError,
+        match=r"target\(s\) 'IKZF1-X' \(wells .*\) match no reaction of the assay file .*known names: .*Δ2-7",
+    ):
+        call_run(read_run(export), assay)
+
+
+def test_cli_call_and_simulate(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    export, truth, out = tmp_path / "run.txt", tmp_path / "truth.tsv", tmp_path / "out"
+    assert main(["simulate", "run", "--seed", "5", "-o", str(export), "--truth", str(truth)]) == 0
+    assert main(["call", str(export), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "SIM-06 not detected" in printed.replace("  ", " ")
+    calls = pd.read_csv(out / "calls.tsv", sep="\t", keep_default_na=False)
+    assert list(calls.columns) == [
+        "sample",
+        "call",
+        "deletions",
+        "status",
+        "reason",
+        "load",
+        "evidence",
+        "flags",
+    ]
+    expected = pd.read_csv(truth, sep="\t", keep_default_na=False)
+    assert dict(zip(calls["sample"], calls["call"], strict=True)) == dict(
+        zip(expected["sample"], expected["expected_call"], strict=True)
+    )
+    wells = pd.read_csv(out / "wells.tsv", sep="\t", keep_default_na=False)
+    assert {"reaction", "role", "positive"} <= set(wells.columns)
+    provenance = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
+    assert len(provenance["input_sha256"]) == 64
+    assert len(provenance["assay_sha256"]) == 64
+    assert main(["call", str(export), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {c["sample"] for c in doc["calls"]} == set(expected["sample"])
+    assert "estimate" in doc["note"]
