@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Set up (scripts/setup.sh) and run the main job on the bundled example.
-# Until deletion calling lands, the main job is the thermodynamic check of the bundled assay.
+# Set up (scripts/setup.sh) and run the main job on the bundled example: deletion calling of
+# the bundled SIMULATED ABI 7500 run (ikzf1assay demo), writing its outputs to out/demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-exec .venv/bin/ikzf1assay primers check "$@"
+exec .venv/bin/ikzf1assay demo -o out/demo "$@"

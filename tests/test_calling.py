@@ -188,3 +188,32 @@ def test_cli_call_and_simulate(tmp_path: Path, capsys: pytest.CaptureFixture[str
     doc = json.loads(capsys.readouterr().out)
     assert {c["sample"] for c in doc["calls"]} == set(expected["sample"])
     assert "estimate" in doc["note"]
+
+
+def test_bundled_demo_run_is_the_simulator_output(assay: Assay) -> None:
+    """The package's demo export is `ikzf1assay simulate run --seed 1`, byte for byte."""
+    from importlib import resources
+
+    data = resources.files("ikzf1assay") / "data"
+    bundled = (data / "demo_run_abi7500.txt").read_text(encoding="utf-8")
+    assert bundled == simulate_run(assay, seed=1).text
+    truth = (data / "demo_run_truth.tsv").read_text(encoding="utf-8")
+    assert truth == simulate_run(assay, seed=1).truth.to_csv(
+        sep="\t", index=False, lineterminator="\n"
+    )
+
+
+def test_cli_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "-o", str(tmp_path / "demo")]) == 0
+    printed = capsys.readouterr().out
+    for sample, call in (
+        ("SIM-01", "Δ4-7"),
+        ("SIM-05", "mixed"),
+        ("SIM-06", "not detected"),
+        ("SIM-07", "invalid"),
+        ("SIM-08", "inconclusive"),
+    ):
+        assert any(
+            line.split()[:2] == [sample, call.split()[0]] for line in printed.splitlines()
+        ), sample
+    assert (tmp_path / "demo" / "calls.tsv").exists()

@@ -132,6 +132,32 @@ def _call(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _demo(args: argparse.Namespace, out: TextIO) -> int:
+    from importlib import resources
+
+    data = resources.files("ikzf1assay") / "data"
+    export = Path(str(data / "demo_run_abi7500.txt"))
+    out.write(
+        f"ikzf1assay demo: calling the bundled SIMULATED run {export.name} "
+        "(ABI 7500 Software v2 text; ikzf1assay simulate run --seed 1)\n\n"
+    )
+    argv_args = argparse.Namespace(
+        assay=None,
+        layout=None,
+        export=export,
+        input_format="auto",
+        threshold="prefer-instrument",
+        output=args.output,
+        format="table",
+    )
+    _call(argv_args, out)
+    truth = Path(str(data / "demo_run_truth.tsv")).read_text(encoding="utf-8").splitlines()
+    out.write("\nexpected (the simulator's truth):\n" + "\n".join(truth) + "\n")
+    if args.output is not None:
+        out.write(f"\noutputs written to {args.output}\n")
+    return 0
+
+
 def _simulate(args: argparse.Namespace, out: TextIO) -> int:
     from ikzf1assay.assay import load_assay
     from ikzf1assay.simulate import simulate_run
@@ -273,6 +299,19 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--input-format", choices=FORMATS, default="auto")
     call.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
     call.set_defaults(handler=_call)
+
+    demo = commands.add_parser(
+        "demo",
+        parents=[common],
+        help="call the bundled example run (SIMULATED) and print the calls",
+        description=(
+            "Calls the bundled simulated ABI 7500 run (each deletion type, a mixed sample, a "
+            "not-detected sample, a DNA failure and a late-only signal) and prints the calls "
+            "next to the simulator's truth. -o OUTDIR also writes the call outputs."
+        ),
+    )
+    demo.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="also write outputs")
+    demo.set_defaults(handler=_demo)
 
     simulate = commands.add_parser("simulate", parents=[common], help="simulate runs (SYNTHETIC)")
     sim_commands = simulate.add_subparsers(dest="simulate_command", metavar="WHAT", required=True)
