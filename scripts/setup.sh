@@ -17,6 +17,8 @@ fi
 if ((want_test)); then
   # Debian's primer3 provides primer3_core and ntthal, the witnesses of the thermodynamic tests.
   { command -v primer3_core && command -v ntthal; } >/dev/null 2>&1 || packages+=(primer3)
+  # Debian's Chromium renders the HTML report in a real browser in the tests.
+  command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 fi
 if ((${#packages[@]})); then
   sudo=""

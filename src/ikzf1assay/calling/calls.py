@@ -369,7 +369,7 @@ def _samples(
                 "status": status,
                 "reason": "; ".join(reasons),
                 "load": "; ".join(
-                    f"{d}: {v['fraction']:.2g} of alleles (estimate, dCt {v['dct']:.2f})"
+                    f"{d}: {_fraction_text(v['fraction'])} (estimate, dCt {v['dct']:.2f})"
                     for d, v in load.items()
                 ),
                 "evidence": " ".join(evidence),
@@ -377,6 +377,13 @@ def _samples(
             }
         )
     return pd.DataFrame(rows, columns=CALL_COLUMNS)
+
+
+def _fraction_text(fraction: float) -> str:
+    """A share of alleles; a raw estimate above 1 (efficiency uncertainty) is shown as such."""
+    if fraction > 1:
+        return f">=1 of alleles (raw estimate {fraction:.2g})"
+    return f"{fraction:.2g} of alleles"
 
 
 def _load(

@@ -60,9 +60,17 @@ def calls_document(calls: RunCalls, plate: Plate, assay: Assay) -> dict[str, Any
 
 
 def write_run_outputs(calls: RunCalls, plate: Plate, assay: Assay, outdir: Path) -> list[Path]:
-    """Write calls.tsv, wells.tsv and provenance.json into ``outdir``; return the paths."""
+    """Write calls.tsv, wells.tsv, report.html and provenance.json into ``outdir``."""
+    from ikzf1assay.report.html import render_run_report
+
     outdir.mkdir(parents=True, exist_ok=True)
-    paths = [outdir / "calls.tsv", outdir / "wells.tsv", outdir / "provenance.json"]
+    paths = [
+        outdir / "calls.tsv",
+        outdir / "wells.tsv",
+        outdir / "provenance.json",
+        outdir / "report.html",
+    ]
+    paths[3].write_text(render_run_report(calls, plate, assay), encoding="utf-8")
     calls.samples.to_csv(paths[0], sep="\t", index=False, lineterminator="\n")
     calls.wells[WELL_OUTPUT].to_csv(
         paths[1], sep="\t", index=False, float_format="%.4f", lineterminator="\n"

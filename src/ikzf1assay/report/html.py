@@ -1,0 +1,136 @@
+"""The self-contained HTML run report (jinja2, autoescaped; plots embedded as PNG)."""
+
+from __future__ import annotations
+
+import base64
+import tempfile
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+
+from ikzf1assay.assay import Assay
+from ikzf1assay.calling.calls import RunCalls
+from ikzf1assay.qpcr.curves import FLAG_MEANINGS
+from ikzf1assay.qpcr.plate import Plate
+from ikzf1assay.report.calls import _provenance
+from ikzf1assay.report.curves import plot_curves
+
+__all__ = ["CALL_FLAG_MEANINGS", "render_run_report"]
+
+CALL_FLAG_MEANINGS = {
+    "MINOR_SUBCLONE": "a deletion of a mixed call more than 3 cycles behind the dominant one",
+    "MINORITY_POSITIVE": "a minority of replicates positive: the reaction is called negative",
+    "PARTIAL_PANEL": "other deletion reactions were not on the plate: mixed cannot be excluded",
+}
+
+
+def _environment() -> jinja2.Environment:
+    templates = resources.files("ikzf1assay.report") / "templates"
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,  # every user-supplied string (sample names, files) is escaped
+        undefined=jinja2.StrictUndefined,
+    )
+
+
+def _plate_map(calls: RunCalls, plate: Plate) -> tuple[list[int], list[dict[str, Any]]]:
+    wells = calls.wells
+    rows = max(8, int(plate.wells["row"].max() or 8))
+    cols = max(12, int(plate.wells["column"].max() or 12))
+    by_well: dict[str, list[dict[str, Any]]] = {}
+    for record in wells.to_dict("records"):
+        by_well.setdefault(str(record["well"]), []).append({str(k): v for k, v in record.items()})
+    out = []
+    for i in range(rows):
+        cells = []
+        for j in range(cols):
+            name = f"{chr(65 + i)}{j + 1}"
+            recs = by_well.get(name, [])
+            if not recs:
+                cells.append({"well": "", "css": "empty", "title": name})
+                continue
+            r: dict[str, Any] = recs[0]
+            ct = float(r["ct"]) if np.isfinite(float(r["ct"])) else float("nan")
+            ct_text = f"Ct {ct:.1f}" if np.isfinite(ct) else "no Ct"
+            css = f"{r['result']} {r['role'] if r['role'] != 'sample' else ''}".strip()
+            title = f"{name} {r['sample']} {r['reaction']} {ct_text} {r['flags']}"
+            cells.append(
+                {
+                    "well": name,
+                    "sample": r["sample"],
+                    "reaction": r["reaction"],
+                    "ct": ct_text,
+                    "css": css,
+                    "title": title,
+                }
+            )
+        out.append({"label": chr(65 + i), "cells": cells})
+    return list(range(1, cols + 1)), out
+
+
+def _flags(calls: RunCalls) -> list[dict[str, str]]:
+    rows = []
+    well_flags: dict[str, list[str]] = {}
+    for well, flags in zip(calls.wells["well"], calls.wells["flags"].astype(str), strict=True):
+        for f in filter(None, flags.split(",")):
+            well_flags.setdefault(f, []).append(str(well))
+    for f, where in well_flags.items():
+        rows.append({"flag": f, "meaning": FLAG_MEANINGS.get(f, ""), "where": ", ".join(where)})
+    sample_flags: dict[str, list[str]] = {}
+    for sample, flags in zip(
+        calls.samples["sample"], calls.samples["flags"].astype(str), strict=True
+    ):
+        for f in filter(None, flags.split(",")):
+            sample_flags.setdefault(f.split(":")[0], []).append(
+                f"{sample} ({f.partition(':')[2]})" if ":" in f else str(sample)
+            )
+    for f, where in sample_flags.items():
+        rows.append(
+            {"flag": f, "meaning": CALL_FLAG_MEANINGS.get(f, ""), "where": ", ".join(where)}
+        )
+    return rows
+
+
+def render_run_report(calls: RunCalls, plate: Plate, assay: Assay) -> str:
+    """The report as one HTML string: no external resource, every name escaped."""
+    with tempfile.TemporaryDirectory() as tmp:
+        files = plot_curves(calls.curves, plate, Path(tmp), assay.positive_rule.ct_cutoff)
+        plots = [
+            {
+                "name": f.stem.removeprefix("curves_"),
+                "data": base64.b64encode(f.read_bytes()).decode("ascii"),
+            }
+            for f in files
+        ]
+    columns, plate_rows = _plate_map(calls, plate)
+    summary = calls.samples["status"].value_counts().to_dict()
+    provenance = _provenance(calls, plate, assay)
+    return (
+        _environment()
+        .get_template("run_report.html.j2")
+        .render(
+            run_name=Path(plate.info.file_name).name,
+            input_format=plate.info.format,
+            instrument=plate.info.instrument or "",
+            run_date=plate.info.run_date or "",
+            n_samples=len(calls.samples),
+            summary=summary,
+            threshold_mode=calls.threshold_mode,
+            ct_cutoff=f"{assay.positive_rule.ct_cutoff:g}",
+            reference=assay.reference.name,
+            reference_limit=f"{assay.reference.ct_limit:g}",
+            controls=calls.controls.to_dict("records"),
+            calls=calls.samples.to_dict("records"),
+            columns=columns,
+            plate=plate_rows,
+            plots=plots,
+            flags=_flags(calls),
+            provenance={
+                k: (", ".join(f"{a}={b}" for a, b in v.items()) if isinstance(v, dict) else v)
+                for k, v in provenance.items()
+            },
+        )
+    )
