@@ -217,3 +217,28 @@ def test_cli_demo(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
             line.split()[:2] == [sample, call.split()[0]] for line in printed.splitlines()
         ), sample
     assert (tmp_path / "demo" / "calls.tsv").exists()
+
+
+def test_cli_batch_folder(assay: Assay, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    runs = tmp_path / "runs"
+    runs.mkdir()
+    for seed in (21, 22):
+        (runs / f"run{seed}.txt").write_text(simulate_run(assay, seed=seed).text, encoding="utf-8")
+    (runs / "notes.txt").write_text("not an export\n", encoding="utf-8")
+    broken = simulate_run(assay, seed=23).text.replace("\tΔ4-7\t", "\tIK-unknown\t")
+    (runs / "run23.txt").write_text(broken, encoding="utf-8")
+    out = tmp_path / "out"
+    code = main(["call", str(runs), "-o", str(out)])
+    captured = capsys.readouterr()
+    assert code == 2  # one export failed; the others were called
+    assert "IK-unknown" in captured.err
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["run21", "run22"]
+    assert (out / "run21" / "report.html").exists()
+    combined = pd.read_csv(out / "calls_combined.tsv", sep="\t", keep_default_na=False)
+    assert sorted(set(combined["export"])) == ["run21.txt", "run22.txt"]
+    assert len(combined) == 16
+    skipped = pd.read_csv(out / "skipped.tsv", sep="\t")
+    assert list(skipped["path"].map(lambda p: Path(p).name)) == ["notes.txt"]
+    errors = pd.read_csv(out / "errors.tsv", sep="\t")
+    assert list(errors["export"].map(lambda p: Path(p).name)) == ["run23.txt"]
+    assert main(["call", str(runs / "run21.txt"), str(runs / "run22.txt")]) == 2  # batch needs -o

@@ -14,7 +14,10 @@ import sys
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
+
+import pandas as pd
+from rich.console import Console
 
 from ikzf1assay import __version__
 from ikzf1assay.errors import (
@@ -23,6 +26,7 @@ from ikzf1assay.errors import (
     EXIT_IO,
     FileAccessError,
     IkzfAssayError,
+    ParameterError,
 )
 
 __all__ = ["build_parser", "main"]
@@ -113,8 +117,12 @@ def _call(args: argparse.Namespace, out: TextIO) -> int:
 
     assay = load_assay(args.assay)
     layout = read_layout(args.layout, assay) if args.layout else None
-    plate = read_run(args.export, format=args.input_format)
-    calls = call_run(plate, assay, layout, CallSettings(threshold=args.threshold))
+    settings = CallSettings(threshold=args.threshold)
+    exports: list[Path] = args.export
+    if len(exports) > 1 or exports[0].is_dir():
+        return _call_batch(args, out, assay, layout, settings)
+    plate = read_run(exports[0], format=args.input_format)
+    calls = call_run(plate, assay, layout, settings)
     if args.output is not None:
         try:
             write_run_outputs(calls, plate, assay, args.output)
@@ -132,6 +140,51 @@ def _call(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _call_batch(
+    args: argparse.Namespace, out: TextIO, assay: Any, layout: Any, settings: Any
+) -> int:
+    from rich.progress import Progress
+
+    from ikzf1assay.calling.batch import call_batch, expand_exports
+
+    if args.output is None:
+        raise ParameterError("several exports or a folder need -o OUTDIR (one folder per export)")
+    exports, skipped = expand_exports(args.export)
+    for path, reason in skipped:
+        log.warning("%s: not called: %s", path, reason)
+    with Progress(console=Console(stderr=True), transient=True) as progress:
+        task = progress.add_task("calling runs", total=len(exports))
+        result = call_batch(
+            exports, assay, args.output, layout, settings, lambda _: progress.advance(task)
+        )
+    try:
+        args.output.mkdir(parents=True, exist_ok=True)
+        result.calls.to_csv(
+            args.output / "calls_combined.tsv", sep="\t", index=False, lineterminator="\n"
+        )
+        if skipped:
+            pd.DataFrame(skipped, columns=["path", "reason"]).to_csv(
+                args.output / "skipped.tsv", sep="\t", index=False, lineterminator="\n"
+            )
+        if not result.errors.empty:
+            result.errors.to_csv(
+                args.output / "errors.tsv", sep="\t", index=False, lineterminator="\n"
+            )
+    except OSError as exc:
+        raise FileAccessError(f"cannot write outputs: {exc.strerror}", source=args.output) from None
+    if not result.calls.empty:
+        out.write(
+            result.calls[["export", "sample", "call", "status"]].to_string(index=False) + "\n"
+        )
+    for row in result.errors.itertuples(index=False):
+        print(f"ikzf1assay: error: {row.error}", file=sys.stderr)
+    out.write(
+        f"{len(exports) - len(result.errors)} of {len(exports)} exports called; "
+        f"combined table: {args.output / 'calls_combined.tsv'}\n"
+    )
+    return EXIT_BAD_INPUT if len(result.errors) else 0
+
+
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
     from importlib import resources
 
@@ -144,7 +197,7 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
     argv_args = argparse.Namespace(
         assay=None,
         layout=None,
-        export=export,
+        export=[export],
         input_format="auto",
         threshold="prefer-instrument",
         output=args.output,
@@ -285,7 +338,9 @@ def build_parser() -> argparse.ArgumentParser:
             "provenance.json into OUTDIR."
         ),
     )
-    call.add_argument("export", type=Path, metavar="EXPORT", help="the run export")
+    call.add_argument(
+        "export", type=Path, nargs="+", metavar="EXPORT", help="run export(s), or a folder of them"
+    )
     call.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="folder for the outputs")
     call.add_argument("--assay", type=Path, metavar="FILE", help="assay file (default: bundled)")
     call.add_argument("--layout", type=Path, metavar="CSV", help="well, sample, reaction, role")
