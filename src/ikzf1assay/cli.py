@@ -252,15 +252,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log progress to stderr")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
-    primers = commands.add_parser(
-        "primers", parents=[common], help="check, validate and design the assay's primers"
-    )
+    def sub(group: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        """A sub-command that also accepts --debug."""
+        parser_: argparse.ArgumentParser = group.add_parser(name, parents=[common], **kwargs)
+        return parser_
+
+    primers = sub(commands, "primers", help="check, validate and design the assay's primers")
     primer_commands = primers.add_subparsers(
         dest="primers_command", metavar="ACTION", required=True
     )
-    check = primer_commands.add_parser(
+    check = sub(
+        primer_commands,
         "check",
-        parents=[common],
         help="thermodynamic checks of every primer, primer combination and reaction (primer3)",
         description=(
             "Tm, GC, hairpins, self- and cross-dimers (also 3'-anchored), 3'-end stability, "
@@ -282,9 +285,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     from ikzf1assay.qpcr.readers import FORMATS
 
-    inspect = commands.add_parser(
+    inspect = sub(
+        commands,
         "inspect",
-        parents=[common],
         help="show what a qPCR run export holds, as read",
         description=(
             "Read a run export (ABI 7500 / QuantStudio text, .xls, .xlsx; Bio-Rad CFX CSV; "
@@ -301,9 +304,9 @@ def build_parser() -> argparse.ArgumentParser:
     inspect.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
     inspect.set_defaults(handler=_inspect)
 
-    curves = commands.add_parser(
+    curves = sub(
+        commands,
         "curves",
-        parents=[common],
         help="recompute Ct, amplification and efficiency for every well from the raw curves",
         description=(
             "Baseline (the instrument's range where exported, else automatic), threshold "
@@ -326,9 +329,9 @@ def build_parser() -> argparse.ArgumentParser:
     curves.add_argument("--plot", type=Path, metavar="DIR", help="one PNG per target into DIR")
     curves.set_defaults(handler=_curves)
 
-    call = commands.add_parser(
+    call = sub(
+        commands,
         "call",
-        parents=[common],
         help="call IKZF1 deletions from a run export: one call per sample, with its evidence",
         description=(
             "Reads the export, recomputes the curves, checks the run's controls per reaction and "
@@ -355,9 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
     call.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
     call.set_defaults(handler=_call)
 
-    demo = commands.add_parser(
+    demo = sub(
+        commands,
         "demo",
-        parents=[common],
         help="call the bundled example run (SIMULATED) and print the calls",
         description=(
             "Calls the bundled simulated ABI 7500 run (each deletion type, a mixed sample, a "
@@ -368,11 +371,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="also write outputs")
     demo.set_defaults(handler=_demo)
 
-    simulate = commands.add_parser("simulate", parents=[common], help="simulate runs (SYNTHETIC)")
+    simulate = sub(commands, "simulate", help="simulate runs (SYNTHETIC)")
     sim_commands = simulate.add_subparsers(dest="simulate_command", metavar="WHAT", required=True)
-    sim_run = sim_commands.add_parser(
+    sim_run = sub(
+        sim_commands,
         "run",
-        parents=[common],
         help="an ABI 7500 v2 text export of a simulated IKZF1 run, with its truth",
         description=(
             "Writes a SYNTHETIC 96-well run of the assay (each deletion type, a mixed sample, a "

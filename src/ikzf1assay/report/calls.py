@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import RunCalls
 from ikzf1assay.qpcr.plate import Plate
+from ikzf1assay.report._json import json_records
 from ikzf1assay.report.provenance import provenance
 
 __all__ = ["calls_document", "write_run_outputs"]
@@ -17,14 +17,6 @@ __all__ = ["calls_document", "write_run_outputs"]
 WELL_OUTPUT = ["run", "well", "sample", "target", "reaction", "role", "ct", "amplified", "positive",
                "result", "efficiency", "threshold", "threshold_mode", "instrument_ct", "flags",
                "crossing", "baseline_start", "baseline_end"]  # fmt: skip
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if hasattr(value, "item"):
-        return _clean(value.item())
-    return value
 
 
 def _provenance(calls: RunCalls, plate: Plate, assay: Assay) -> dict[str, Any]:
@@ -48,14 +40,9 @@ def calls_document(calls: RunCalls, plate: Plate, assay: Assay) -> dict[str, Any
     return {
         "provenance": _provenance(calls, plate, assay),
         "note": "load figures are estimates (efficiency-corrected ratio to the reference gene)",
-        "controls": [
-            {k: _clean(v) for k, v in r.items()} for r in calls.controls.to_dict("records")
-        ],
-        "calls": [{k: _clean(v) for k, v in r.items()} for r in calls.samples.to_dict("records")],
-        "wells": [
-            {k: _clean(v) for k, v in r.items()}
-            for r in calls.wells[WELL_OUTPUT].to_dict("records")
-        ],
+        "controls": json_records(calls.controls),
+        "calls": json_records(calls.samples),
+        "wells": json_records(calls.wells[WELL_OUTPUT]),
     }
 
 

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
 from ikzf1assay.qpcr.curves import CURVE_TABLE_COLUMNS, CurveCalls
 from ikzf1assay.qpcr.plate import Plate
+from ikzf1assay.report._json import json_records, json_value
 from ikzf1assay.report.provenance import provenance
 
 __all__ = ["plot_curves", "render_curves"]
-
-
-def _clean(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, np.generic):
-        return _clean(value.item())
-    return value
 
 
 def render_curves(calls: CurveCalls, fmt: str, plate: Plate) -> str:
@@ -39,12 +30,10 @@ def render_curves(calls: CurveCalls, fmt: str, plate: Plate) -> str:
                 input_file=plate.info.file_name, input_sha256=plate.info.sha256
             ),
             "settings": calls.to_dict()["settings"],
-            "targets": [
-                {k: _clean(v) for k, v in r.items()} for r in calls.targets.to_dict("records")
-            ],
+            "targets": json_records(calls.targets),
             "wells": [
                 {
-                    **{k: _clean(v) for k, v in r.items()},
+                    **{k: json_value(v) for k, v in r.items()},
                     "flags": [f for f in str(r["flags"]).split(",") if f],
                 }
                 for r in table[columns].to_dict("records")
