@@ -19,6 +19,10 @@ if ((want_test)); then
   { command -v primer3_core && command -v ntthal; } >/dev/null 2>&1 || packages+=(primer3)
   # Debian's Chromium renders the HTML report in a real browser in the tests.
   command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+  # R's survival and cmprsk are the witnesses of the cohort statistics.
+  if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(survival); library(cmprsk)' >/dev/null 2>&1; then
+    packages+=(r-base-core r-cran-survival r-cran-cmprsk)
+  fi
 fi
 if ((${#packages[@]})); then
   sudo=""
