@@ -147,9 +147,7 @@ def _sections(lines: list[str], source: str) -> tuple[dict[str, str], list[Secti
             settings[header.group(1)] = header.group(2)
         elif not line.strip():
             pass  # blank lines separate blocks; data rows resume after them only in a table
-        elif current is not None and _KEY_VALUE.match(line) and delimiter not in line:
-            kv = _KEY_VALUE.match(line)
-            assert kv is not None
+        elif current is not None and delimiter not in line and (kv := _KEY_VALUE.match(line)):
             settings[kv.group(1).strip()] = kv.group(2).strip()
         elif current is not None:
             fields = split_line(line, delimiter)

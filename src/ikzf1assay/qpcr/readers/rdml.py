@@ -43,10 +43,6 @@ __all__ = ["FORMAT", "MAX_XML_BYTES", "looks_like_xml", "read"]
 
 FORMAT = "rdml"
 MAX_XML_BYTES = 256 * 1024 * 1024
-_TASKS = {
-    "unkn": "UNKNOWN", "ntc": "NTC", "nac": "NTC", "std": "STANDARD", "pos": "POSITIVE_CONTROL",
-    "neg": "NEGATIVE_CONTROL", "ntp": "NTC", "nrt": "NEGATIVE_CONTROL", "opt": "OTHER",
-}  # fmt: skip
 
 
 def looks_like_xml(head: bytes) -> bool:
@@ -188,7 +184,7 @@ def read(raw: bytes, source: str, sha256: str) -> Plate:
             sample_el = react.find("sample")
             sample_id = sample_el.get("id", "") if sample_el is not None else ""
             sample = samples.get(sample_id)
-            task = _TASKS.get(_text(sample, "type"), normalise_task(_text(sample, "type")))
+            task = normalise_task(_text(sample, "type"))  # RDML's unkn, ntc, std, pos, ...
             quantity = _float(_text(sample, "quantity/value")) if sample is not None else math.nan
             for data in react.findall("data"):
                 tar_el = data.find("tar")
