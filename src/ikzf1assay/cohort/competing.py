@@ -15,6 +15,7 @@ import pandas as pd
 from comprisk import CumulativeIncidence
 from comprisk import gray_test as _gray
 
+from ikzf1assay.cohort._columns import require_columns
 from ikzf1assay.errors import ParameterError
 
 __all__ = ["CumulativeIncidenceResult", "GrayResult", "cumulative_incidence", "gray_test"]
@@ -37,10 +38,7 @@ class GrayResult:
 
 
 def _columns(df: pd.DataFrame, names: list[str]) -> None:
-    missing = [c for c in names if c not in df]
-    if missing:
-        present = ", ".join(map(str, df.columns))
-        raise ParameterError(f"column(s) {', '.join(missing)} not in the table; columns: {present}")
+    require_columns(df, names)
     status = df[names[1]]
     if status.isna().any() or (status < 0).any() or not np.equal(np.mod(status, 1), 0).all():
         raise ParameterError(f"{names[1]}: 0 for censored, 1, 2, ... for the causes")

@@ -16,6 +16,7 @@ import pandas as pd
 from scipy.stats import norm
 from statsmodels.duration.hazard_regression import PHReg
 
+from ikzf1assay.cohort._columns import require_columns
 from ikzf1assay.errors import ParameterError
 
 __all__ = ["CoxResult", "cox", "design_matrix"]
@@ -37,12 +38,9 @@ class CoxResult:
 
 def design_matrix(df: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
     """Numeric columns as they are; categorical ones as R's treatment contrasts."""
+    require_columns(df, covariates, label="covariate", quote=True)
     parts = []
     for col in covariates:
-        if col not in df:
-            raise ParameterError(
-                f"covariate {col!r} not in the table; columns: {', '.join(map(str, df.columns))}"
-            )
         values = df[col]
         if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             parts.append(values.astype(float).rename(col))
@@ -73,10 +71,7 @@ def cox(
     """
     if ties not in TIES:
         raise ParameterError(f"ties {ties!r}: choose efron or breslow")
-    missing = [c for c in (time, event, *covariates) if c not in df]
-    if missing:
-        present = ", ".join(map(str, df.columns))
-        raise ParameterError(f"covariate {missing[0]!r} not in the table; columns: {present}")
+    require_columns(df, [time, event, *covariates], label="covariate", quote=True)
     used = df[[time, event, *covariates]].dropna()
     if used.empty:
         raise ParameterError("no complete rows for the Cox model")

@@ -24,6 +24,7 @@ import pandas as pd
 from scipy.stats import chi2, norm
 from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
+from ikzf1assay.cohort._columns import require_columns
 from ikzf1assay.errors import ParameterError
 
 __all__ = ["KaplanMeier", "LogRank", "kaplan_meier", "logrank"]
@@ -54,13 +55,6 @@ class LogRank:
     def p(self) -> float:
         """The P value."""
         return float(self.table["p"].iloc[0])
-
-
-def _check(df: pd.DataFrame, columns: list[str]) -> None:
-    missing = [c for c in columns if c not in df]
-    if missing:
-        present = ", ".join(map(str, df.columns))
-        raise ParameterError(f"column(s) {', '.join(missing)} not in the table; columns: {present}")
 
 
 def _ci(
@@ -127,7 +121,7 @@ def kaplan_meier(
     """
     if conf_type not in CONF_TYPES:
         raise ParameterError(f"conf_type {conf_type!r}: choose one of {', '.join(CONF_TYPES)}")
-    _check(df, [time, event] + ([group] if group else []))
+    require_columns(df, [time, event] + ([group] if group else []))
     z = float(norm.ppf(1 - (1 - conf_level) / 2))
     groups = [(None, df)] if group is None else list(df.groupby(group, sort=True))
     tables, medians, rates = [], [], []
@@ -200,7 +194,7 @@ def logrank(df: pd.DataFrame, time: str, event: str, group: str, rho: float = 0.
     ``rho=0`` is the log-rank test; ``rho=1`` the Peto-Peto modification of the Gehan-Wilcoxon
     test (Fleming-Harrington weights S(t-)**rho with the pooled Kaplan-Meier).
     """
-    _check(df, [time, event, group])
+    require_columns(df, [time, event, group])
     k = df[group].nunique()
     if k < 2:
         raise ParameterError(f"{group}: a log-rank test needs at least 2 groups, found {k}")
