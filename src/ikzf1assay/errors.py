@@ -12,6 +12,7 @@ from pathlib import Path
 
 __all__ = [
     "AssayDefinitionError",
+    "ClinicalDataError",
     "ExternalToolError",
     "FileAccessError",
     "IkzfAssayError",
@@ -93,3 +94,7 @@ class ExternalToolError(IkzfAssayError):
     """A required external program is missing or failed."""
 
     exit_code = EXIT_IO
+
+
+class ClinicalDataError(InputFormatError):
+    """A clinical table (or a calls table on the cohort side) breaks the documented schema."""

@@ -9,17 +9,25 @@ HR, 95 % CI, Wald P and the log-likelihood.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
+from scipy.stats import chi2, norm
 from statsmodels.duration.hazard_regression import PHReg
 
 from ikzf1assay.cohort._columns import require_columns
 from ikzf1assay.errors import ParameterError
 
-__all__ = ["CoxResult", "cox", "design_matrix"]
+__all__ = [
+    "CoxResult",
+    "PHTest",
+    "Screen",
+    "cox",
+    "design_matrix",
+    "ph_test",
+    "screen_and_fit",
+]
 
 TIES = ("efron", "breslow")
 
@@ -34,16 +42,35 @@ class CoxResult:
     n: int
     events: int
     ties: str
+    terms: dict[str, list[str]] = field(default_factory=dict)  # covariate -> its columns
+    vcov: np.ndarray | None = field(default=None, repr=False)
+
+    def term_p(self, covariate: str) -> float:
+        """Wald P of a covariate as a whole (all its levels: chi-square with levels-1 df)."""
+        cols = self.terms[covariate]
+        idx = [list(self.table["term"]).index(c) for c in cols]
+        b = self.table["coef"].to_numpy(float)[idx]
+        if self.vcov is None:
+            raise ParameterError("no covariance matrix stored for this fit")
+        v = self.vcov[np.ix_(idx, idx)]
+        stat = float(b @ np.linalg.solve(v, b))
+        return float(chi2.sf(stat, len(idx)))
 
 
 def design_matrix(df: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
     """Numeric columns as they are; categorical ones as R's treatment contrasts."""
+    return _design(df, covariates)[0]
+
+
+def _design(df: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
     require_columns(df, covariates, label="covariate", quote=True)
     parts = []
+    terms: dict[str, list[str]] = {}
     for col in covariates:
         values = df[col]
         if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
             parts.append(values.astype(float).rename(col))
+            terms[col] = [col]
         else:
             cat = values.astype("category")
             levels = list(cat.cat.categories)
@@ -51,9 +78,11 @@ def design_matrix(df: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
                 raise ParameterError(
                     f"covariate {col!r} has a single level ({levels}); nothing to compare"
                 )
+            terms[col] = []
             for level in levels[1:]:
                 parts.append((cat == level).astype(float).rename(f"{col}{level}"))
-    return pd.concat(parts, axis=1)
+                terms[col].append(f"{col}{level}")
+    return pd.concat(parts, axis=1), terms
 
 
 def cox(
@@ -75,7 +104,7 @@ def cox(
     used = df[[time, event, *covariates]].dropna()
     if used.empty:
         raise ParameterError("no complete rows for the Cox model")
-    x = design_matrix(used, covariates)
+    x, terms = _design(used, covariates)
     model = PHReg(
         used[time].to_numpy(float), x.to_numpy(float), status=used[event].to_numpy(float), ties=ties
     )
@@ -100,4 +129,138 @@ def cox(
         n=len(used),
         events=int(used[event].sum()),
         ties=ties,
+        terms=terms,
+        vcov=np.asarray(fit.cov_params(), dtype=float),
+    )
+
+
+@dataclass(frozen=True)
+class PHTest:
+    """Proportional-hazards test as R's ``cox.zph(fit)`` (survival 3.x, transform "km"):
+    ``table`` term, chisq, df, p with a final ``GLOBAL`` row."""
+
+    table: pd.DataFrame
+
+
+def ph_test(
+    df: pd.DataFrame, time: str, event: str, covariates: list[str], ties: str = "efron"
+) -> PHTest:
+    """Score test of each coefficient against beta * g(t), g = 1 - KM(t-), as ``cox.zph``.
+
+    At the fitted beta, the score of the added time-interaction terms and the information of
+    the combined (beta, gamma) model are summed over event times (Efron or Breslow weights, as
+    the fit); each term's statistic is u' I^-1 u over all of beta plus that term's gamma.
+    """
+    fit = cox(df, time, event, covariates, ties=ties)
+    used = df[[time, event, *covariates]].dropna()
+    x = design_matrix(used, covariates).to_numpy(float)
+    t = used[time].to_numpy(float)
+    e = used[event].to_numpy(float) == 1
+    beta = fit.table["coef"].to_numpy(float)
+    eta = x @ beta
+    w = np.exp(eta - eta.max())
+    p = x.shape[1]
+    # g(t) = 1 - S(t-) from the KM of all patients, centred on its mean over the events
+    km_times = np.unique(t)
+    at_risk = np.array([(t >= u).sum() for u in km_times], dtype=float)
+    deaths = np.array([(e & (t == u)).sum() for u in km_times], dtype=float)
+    surv = np.cumprod(1 - deaths / at_risk)
+    left = np.searchsorted(km_times, t, side="left")  # times strictly before t
+    ttimes = 1 - np.concatenate([[1.0], surv])[left]
+    gtime = ttimes - ttimes[e].mean()
+    u = np.zeros(p)
+    imat = np.zeros((2 * p, 2 * p))
+    for tk in np.unique(t[e]):
+        risk = t >= tk
+        dead = e & (t == tk)
+        d = int(dead.sum())
+        g = float(gtime[dead][0])
+        wr, xr = w[risk], x[risk]
+        s0, s1 = wr.sum(), wr @ xr
+        s2 = (xr * wr[:, None]).T @ xr
+        wd, xd = w[dead], x[dead]
+        d0, d1 = wd.sum(), wd @ xd
+        d2 = (xd * wd[:, None]).T @ xd
+        v = np.zeros((p, p))
+        mean_sum = np.zeros(p)
+        for j in range(d if ties == "efron" else 1):
+            f = j / d
+            a0, a1, a2 = s0 - f * d0, s1 - f * d1, s2 - f * d2
+            mean = a1 / a0
+            mean_sum += mean
+            v += a2 / a0 - np.outer(mean, mean)
+        if ties == "breslow":
+            mean_sum *= d
+            v *= d
+        u += g * (xd.sum(axis=0) - mean_sum)
+        imat[:p, :p] += v
+        imat[:p, p:] += g * v
+        imat[p:, :p] += g * v
+        imat[p:, p:] += g * g * v
+    names = list(fit.table["term"])
+    rows = []
+    for cov, cols in fit.terms.items():
+        jj = [names.index(c) for c in cols]
+        kk = list(range(p)) + [j + p for j in jj]
+        uu = np.concatenate([np.zeros(p), u[jj]])
+        stat = float(np.linalg.solve(imat[np.ix_(kk, kk)], uu) @ uu)
+        rows.append({"term": cov, "chisq": stat, "df": len(jj), "p": float(chi2.sf(stat, len(jj)))})
+    uu = np.concatenate([np.zeros(p), u])
+    stat = float(np.linalg.solve(imat, uu) @ uu)
+    rows.append({"term": "GLOBAL", "chisq": stat, "df": p, "p": float(chi2.sf(stat, p))})
+    return PHTest(table=pd.DataFrame(rows))
+
+
+@dataclass(frozen=True)
+class Screen:
+    """Univariable screen feeding a multivariable model, as the study did.
+
+    ``univariable``: covariate, term, coef, se, hr, lower, upper, p, term_p (the covariate's
+    own Wald P, all levels together), n, events. ``selected``: covariates with term_p below the
+    threshold. ``multivariable``: the model on those (None when nothing entered).
+    ``ph``: the proportional-hazards test of the multivariable model.
+    """
+
+    univariable: pd.DataFrame
+    selected: list[str]
+    threshold: float
+    multivariable: CoxResult | None
+    ph: PHTest | None
+
+
+def screen_and_fit(
+    df: pd.DataFrame,
+    time: str,
+    event: str,
+    candidates: list[str],
+    threshold: float = 0.05,
+    ties: str = "efron",
+    force: list[str] | None = None,
+) -> Screen:
+    """Fit each candidate alone; those with P < ``threshold`` (and ``force``) enter together."""
+    if not 0 < threshold <= 1:
+        raise ParameterError(f"entry threshold {threshold}: choose a P value in (0, 1]")
+    parts, selected = [], []
+    for c in candidates:
+        try:
+            fit = cox(df, time, event, [c], ties=ties)
+        except ParameterError:
+            continue  # a single level or no complete rows: nothing to screen
+        tp = fit.term_p(c)
+        parts.append(
+            fit.table.assign(covariate=c, term_p=tp, n=fit.n, events=fit.events)[
+                ["covariate", "term", "coef", "se", "hr", "lower", "upper", "p", "term_p", "n",
+                 "events"]
+            ]
+        )  # fmt: skip
+        if tp < threshold:
+            selected.append(c)
+    for c in force or []:
+        if c not in selected:
+            selected.append(c)
+    multi = cox(df, time, event, selected, ties=ties) if selected else None
+    ph = ph_test(df, time, event, selected, ties=ties) if selected else None
+    uni = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+    return Screen(
+        univariable=uni, selected=selected, threshold=threshold, multivariable=multi, ph=ph
     )

@@ -21,7 +21,8 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from ikzf1assay.errors import FileAccessError, InputFormatError
+from ikzf1assay._io import read_file_bytes
+from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.qpcr.readers import abi_sds, abi_sheets, abi_text, cfx, rdml, tidy_csv
 from ikzf1assay.qpcr.readers._text import decode_text
@@ -54,24 +55,6 @@ _TEXT_DETECTORS: dict[str, Callable[[str], bool]] = {
     tidy_csv.FORMAT: tidy_csv.looks_like,
 }
 FORMATS = ("auto", *_READERS)
-
-
-def _read_bytes(path: Path) -> bytes:
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise FileAccessError(
-                f"file is {size / 2**20:.0f} MiB; exports above {MAX_FILE_BYTES / 2**20:.0f} MiB "
-                "are not read",
-                source=path,
-            )
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise FileAccessError("file not found", source=path) from None
-    except IsADirectoryError:
-        raise FileAccessError("is a directory; expected a run export file", source=path) from None
-    except PermissionError:
-        raise FileAccessError("permission denied", source=path) from None
 
 
 def _zip_format(raw: bytes, source: str) -> str:
@@ -131,7 +114,7 @@ def read_run(path: str | Path, format: str = "auto") -> Plate:
         and cell) and what was expected.
     """
     file = Path(path)
-    raw = _read_bytes(file)
+    raw = read_file_bytes(file, "a run export file", MAX_FILE_BYTES)
     source = str(file)
     name = detect_format(raw, source) if format == "auto" else format
     reader = _READERS.get(name)

@@ -1,0 +1,187 @@
+"""Post-baseline treatment (the transplant) without immortal-time bias.
+
+A transplant happens after diagnosis: a patient must survive to receive it, so comparing
+"transplanted" with "not transplanted" as groups fixed at diagnosis credits the transplant with
+the time before it (immortal-time bias). Two honest analyses:
+
+- :func:`cox_time_varying`: the transplant as a time-dependent covariate (0 before, 1 from the
+  transplant day), fitted with lifelines' ``CoxTimeVaryingFitter`` on counting-process rows,
+  as R's ``coxph(Surv(start, stop, event) ~ ...)`` after ``tmerge``;
+- :func:`landmark`: patients still in follow-up (and event-free) at a landmark time, grouped
+  by whether they were transplanted by then, followed from the landmark.
+
+:data:`IMMORTAL_TIME_WARNING` is the text reports show whenever a fixed group uses the
+transplant.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from ikzf1assay.cohort._columns import require_columns
+from ikzf1assay.cohort.cox import design_matrix
+from ikzf1assay.cohort.survival import KaplanMeier, LogRank, kaplan_meier, logrank
+from ikzf1assay.errors import ParameterError
+
+__all__ = [
+    "IMMORTAL_TIME_WARNING",
+    "Landmark",
+    "TimeVaryingCox",
+    "counting_process",
+    "cox_time_varying",
+    "landmark",
+]
+
+log = logging.getLogger(__name__)
+
+IMMORTAL_TIME_WARNING = (
+    "Transplant is a treatment given after diagnosis; groups fixed by it at diagnosis give "
+    "transplanted patients guaranteed survival until their transplant (immortal-time bias). "
+    "Read these curves with the time-dependent Cox model and the landmark analysis beside them."
+)
+
+
+def warn_fixed_treatment_group(label: str) -> str:
+    """Log and return the immortal-time warning for an analysis that groups by ``label``."""
+    text = f"{label}: {IMMORTAL_TIME_WARNING}"
+    log.warning(text)
+    return text
+
+
+def counting_process(
+    df: pd.DataFrame, time: str, event: str, treatment_time: str, name: str = "transplant"
+) -> pd.DataFrame:
+    """Split each patient at its treatment time: rows id, start, stop, event, ``name`` plus the
+    other columns. Treatment at time 0 counts from the start; after the end of follow-up, never.
+    """
+    require_columns(df, [time, event, treatment_time])
+    base = df.reset_index(drop=True).assign(id=lambda d: np.arange(len(d)))
+    tt = base[treatment_time].to_numpy(float)
+    t = base[time].to_numpy(float)
+    split = np.isfinite(tt) & (tt > 0) & (tt < t)
+    from_start = np.isfinite(tt) & (tt <= 0)
+    before = base[split].assign(start=0.0, stop=tt[split], **{event: 0.0, name: 0.0})
+    after = base[split].assign(start=tt[split], stop=t[split], **{name: 1.0})
+    whole = base[~split].assign(start=0.0, stop=t[~split], **{name: from_start[~split] * 1.0})
+    rows = pd.concat([before, after, whole], ignore_index=True)
+    out: pd.DataFrame = rows.sort_values(["id", "start"], kind="stable").reset_index(drop=True)
+    return out
+
+
+@dataclass(frozen=True)
+class TimeVaryingCox:
+    """``table``: term, coef, se, hr, lower, upper, p (Wald); ``loglik``; ``n`` patients,
+    ``rows`` counting-process rows, ``events``."""
+
+    table: pd.DataFrame
+    loglik: float
+    n: int
+    rows: int
+    events: int
+
+
+def cox_time_varying(
+    df: pd.DataFrame,
+    time: str,
+    event: str,
+    treatment_time: str,
+    covariates: list[str] | None = None,
+    name: str = "transplant",
+    conf_level: float = 0.95,
+) -> TimeVaryingCox:
+    """Cox model with the treatment as a time-dependent covariate (Efron ties, as coxph)."""
+    from lifelines import CoxTimeVaryingFitter
+
+    covariates = covariates or []
+    require_columns(df, [time, event, treatment_time, *covariates])
+    used = df[[time, event, treatment_time, *covariates]].dropna(subset=[time, event, *covariates])
+    if used.empty:
+        raise ParameterError("no complete rows for the time-dependent Cox model")
+    rows = counting_process(used, time, event, treatment_time, name)
+    x = design_matrix(rows, covariates) if covariates else pd.DataFrame(index=rows.index)
+    terms = [name, *x.columns]
+    data = pd.concat([rows[["id", "start", "stop", event, name]], x], axis=1)
+    data = data.loc[:, ~data.columns.duplicated()]
+    fitter = CoxTimeVaryingFitter(alpha=1 - conf_level)
+    fitter.fit(
+        data,
+        event_col=event,
+        start_col="start",
+        stop_col="stop",
+        id_col="id",
+        fit_options={"precision": 1e-12, "max_steps": 200},
+    )
+    coef = fitter.params_[terms].to_numpy(float)
+    se = fitter.standard_errors_[terms].to_numpy(float)
+    z = float(norm.ppf(1 - (1 - conf_level) / 2))
+    table = pd.DataFrame(
+        {
+            "term": terms,
+            "coef": coef,
+            "se": se,
+            "hr": np.exp(coef),
+            "lower": np.exp(coef - z * se),
+            "upper": np.exp(coef + z * se),
+            "p": 2 * norm.sf(np.abs(coef / se)),
+        }
+    )
+    return TimeVaryingCox(
+        table=table,
+        loglik=float(fitter.log_likelihood_),
+        n=len(used),
+        rows=len(data),
+        events=int(used[event].sum()),
+    )
+
+
+@dataclass(frozen=True)
+class Landmark:
+    """Landmark analysis: ``km`` and ``logrank`` from the landmark, ``n_at_landmark`` patients
+    kept, ``left_out`` patients whose event or follow-up ended before it."""
+
+    landmark: float
+    km: KaplanMeier
+    logrank: LogRank | None
+    n_at_landmark: int
+    left_out: int
+    table: pd.DataFrame  # the patients kept: time (from the landmark), event, group
+
+
+def landmark(
+    df: pd.DataFrame,
+    time: str,
+    event: str,
+    treatment_time: str,
+    at: float,
+    times: list[float] | None = None,
+    conf_type: str = "log-log",
+    labels: tuple[str, str] = ("transplant by landmark", "no transplant by landmark"),
+) -> Landmark:
+    """Patients with follow-up beyond ``at`` (event-free), grouped by treatment before ``at``."""
+    if at <= 0:
+        raise ParameterError(f"landmark {at}: choose a time after the origin (> 0)")
+    require_columns(df, [time, event, treatment_time])
+    keep = df[df[time] > at]
+    treated = keep[treatment_time].to_numpy(float) <= at
+    table = pd.DataFrame(
+        {
+            "time": keep[time].to_numpy(float) - at,
+            "event": keep[event].to_numpy(float),
+            "group": np.where(treated, labels[0], labels[1]),
+        }
+    )
+    km = kaplan_meier(table, "time", "event", group="group", times=times, conf_type=conf_type)
+    test = logrank(table, "time", "event", "group") if table["group"].nunique() > 1 else None
+    return Landmark(
+        landmark=at,
+        km=km,
+        logrank=test,
+        n_at_landmark=len(table),
+        left_out=int(len(df) - len(keep)),
+        table=table,
+    )
