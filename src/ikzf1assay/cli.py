@@ -8,9 +8,11 @@ cannot be read or written, 130 when interrupted. ``--debug`` adds the traceback.
 from __future__ import annotations
 
 import argparse
+import io
 import logging
 import os
 import sys
+import tempfile
 import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -194,7 +196,7 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
         f"ikzf1assay demo: calling the bundled SIMULATED run {export.name} "
         "(ABI 7500 Software v2 text; ikzf1assay simulate run --seed 1)\n\n"
     )
-    argv_args = argparse.Namespace(
+    argv_calls = argparse.Namespace(
         assay=None,
         layout=None,
         export=[export],
@@ -203,11 +205,29 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
         output=args.output,
         format="table",
     )
-    _call(argv_args, out)
+    _call(argv_calls, out)
     truth = Path(str(data / "demo_run_truth.tsv")).read_text(encoding="utf-8").splitlines()
     out.write("\nexpected (the simulator's truth):\n" + "\n".join(truth) + "\n")
     if args.output is not None:
         out.write(f"\noutputs written to {args.output}\n")
+    out.write(
+        "\nikzf1assay demo: linking these calls to a SIMULATED cohort of 142 patients "
+        "(ikzf1assay simulate cohort --seed 1) and running the cohort analysis\n\n"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        base = args.output if args.output is not None else Path(tmp)
+        argv_calls.output = base
+        if args.output is None:
+            _call(argv_calls, io.StringIO())
+        inputs = base / "cohort_input"
+        clinical, other_calls = _write_simulated_cohort(1, inputs)
+        cohort_args = argparse.Namespace(
+            clinical=clinical,
+            calls=[base / "calls.tsv", other_calls],
+            output=base / "cohort",
+            **COHORT_DEFAULTS,
+        )
+        _cohort(cohort_args, out)
     return 0
 
 
@@ -226,6 +246,121 @@ def _simulate(args: argparse.Namespace, out: TextIO) -> int:
             raise FileAccessError(
                 f"cannot write truth: {exc.strerror}", source=args.truth
             ) from None
+    return 0
+
+
+COHORT_DEFAULTS: dict[str, Any] = {
+    "strict": False,
+    "date_order": "auto",
+    "time_unit": "days",
+    "origin": "diagnosis",
+    "no_remission": "event-at-zero",
+    "close_date": None,
+    "covariates": None,
+    "baseline": None,
+    "entry_p": 0.05,
+    "landmark_days": 180.0,
+    "rates": "1,3",
+    "conf_type": "log-log",
+    "numeric_summary": "mean_sd",
+}
+
+
+def _names(text: str | None) -> tuple[str, ...] | None:
+    return None if text is None else tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def _cohort(args: argparse.Namespace, out: TextIO) -> int:
+    import datetime as dt
+
+    from ikzf1assay.cohort.analysis import CohortSettings, run_cohort
+    from ikzf1assay.cohort.endpoints import EndpointDefinitions
+    from ikzf1assay.report.cohort import write_cohort_outputs
+
+    try:
+        years = tuple(float(x) for x in args.rates.split(",") if x.strip())
+        close = dt.date.fromisoformat(args.close_date) if args.close_date else None
+    except ValueError as exc:
+        raise ParameterError(f"--rates or --close-date: {exc}") from None
+    settings = CohortSettings(
+        rate_years=years,
+        conf_type=args.conf_type,
+        entry_p=args.entry_p,
+        landmark_days=args.landmark_days,
+        covariates=_names(args.covariates),
+        baseline=_names(args.baseline),
+        numeric_summary=args.numeric_summary,
+    )
+    definitions = EndpointDefinitions(
+        origin=args.origin, no_remission=args.no_remission, close_date=close
+    )
+    analysis = run_cohort(
+        args.clinical,
+        list(args.calls),
+        settings,
+        definitions,
+        strict=args.strict,
+        date_order=args.date_order,
+        time_unit=args.time_unit,
+    )
+    written = write_cohort_outputs(
+        analysis, args.output, {"clinical": [args.clinical], "calls": list(args.calls)}
+    )
+    for comment in analysis.clinical.comments:
+        out.write(f"# {comment}\n")
+    kept, dropped = len(analysis.clinical.data), len(analysis.clinical.excluded)
+    links = analysis.linked.table["link"].value_counts().to_dict()
+    out.write(
+        f"{kept} patients analysed, {dropped} rows excluded (see excluded_rows.tsv); calls: "
+        + ", ".join(f"{k} {v}" for k, v in links.items())
+        + "\n"
+    )
+    for (ep, grouping), km in analysis.km.items():
+        if grouping != "deletion":
+            continue
+        lr = analysis.logrank.get((ep, grouping))
+        rates = "; ".join(
+            f"{name} " + " / ".join(g["text"]) for name, g in km.at.groupby("group", sort=False)
+        )
+        p = f", log-rank P {lr.p:.3g}" if lr else ""
+        out.write(f"{ep.upper()} at {' / '.join(f'{y:g}' for y in years)} y: {rates}{p}\n")
+    for ep, screen in analysis.cox.items():
+        if screen.multivariable is not None:
+            rows = screen.multivariable.table
+            terms = "; ".join(
+                f"{r['term']} HR {r['hr']:.3f} ({r['lower']:.3f}-{r['upper']:.3f})"
+                for r in rows.to_dict("records")
+            )
+            out.write(f"{ep.upper()} multivariable Cox: {terms}\n")
+    out.write(f"report: {written['report']}\n")
+    return 0
+
+
+def _write_simulated_cohort(seed: int, folder: Path) -> tuple[Path, Path]:
+    from ikzf1assay.cohort.simulate import SIMULATED_NOTE, simulate_cohort
+
+    sim = simulate_cohort(seed)
+    note = f"# {SIMULATED_NOTE}, seed {seed}\n"
+    clinical = folder / "clinical_SIMULATED.csv"
+    calls = folder / "calls_other_runs_SIMULATED.tsv"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        clinical.write_text(note + sim.clinical.to_csv(index=False, lineterminator="\n"), "utf-8")
+        calls.write_text(
+            note + sim.calls.to_csv(sep="\t", index=False, lineterminator="\n"), "utf-8"
+        )
+        sim.truth.to_csv(folder / "truth_SIMULATED.tsv", sep="\t", index=False, lineterminator="\n")
+    except OSError as exc:
+        raise FileAccessError(f"cannot write the cohort: {exc.strerror}", source=folder) from None
+    return clinical, calls
+
+
+def _simulate_cohort(args: argparse.Namespace, out: TextIO) -> int:
+    clinical, calls = _write_simulated_cohort(args.seed, args.output)
+    out.write(
+        f"SIMULATED cohort (seed {args.seed}): {clinical}, {calls} and truth_SIMULATED.tsv; "
+        "its samples SIM-01..SIM-08 are those of the bundled example run\n"
+    )
     return 0
 
 
@@ -393,6 +528,56 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sim_run.add_argument("--truth", type=Path, metavar="TSV", help="write the expected calls here")
     sim_run.set_defaults(handler=_simulate)
+    sim_cohort = sub(
+        sim_commands,
+        "cohort",
+        help="a SIMULATED clinical cohort shaped like the study, with calls",
+        description=(
+            "Writes clinical_SIMULATED.csv (142 patients shaped like the study: 50 deleted, "
+            "groups A 24, B 26, C 47, D 45), calls_other_runs_SIMULATED.tsv (the calls of the "
+            "other simulated runs and two retests) and truth_SIMULATED.tsv into OUTDIR. Sample "
+            "ids SIM-01..SIM-08 are the bundled example run's."
+        ),
+    )
+    sim_cohort.add_argument("--seed", type=int, default=1)
+    sim_cohort.add_argument("-o", "--output", type=Path, metavar="OUTDIR", required=True)
+    sim_cohort.set_defaults(handler=_simulate_cohort)
+
+    cohort = sub(
+        commands,
+        "cohort",
+        help="link calls to clinical records; survival analyses, tables, figures, report",
+        description=(
+            "Validates the clinical table (CSV/XLSX; see the README for its columns), links "
+            "calls by sample_id (latest valid call), derives OS, EFS, DFS, CIR and NRM, and "
+            "writes every table as TSV, figures as PNG and SVG, and report.html to OUTDIR."
+        ),
+    )
+    cohort.add_argument("clinical", type=Path, metavar="CLINICAL", help="clinical table")
+    cohort.add_argument(
+        "--calls", type=Path, nargs="+", required=True, metavar="CALLS",
+        help="calls table(s) (calls.tsv of ikzf1assay call, or sample_id + call); later wins",
+    )  # fmt: skip
+    cohort.add_argument("-o", "--output", type=Path, metavar="OUTDIR", required=True)
+    cohort.add_argument("--strict", action="store_true", help="reject the table on any row problem")
+    cohort.add_argument("--date-order", choices=["auto", "day-first", "month-first"])
+    cohort.add_argument("--time-unit", choices=["days", "weeks", "months", "years"],
+                        help="unit of ready-made times (default days)")  # fmt: skip
+    cohort.add_argument("--origin", choices=["diagnosis", "transplant"])
+    cohort.add_argument(
+        "--no-remission",
+        choices=["event-at-zero", "exclude"],
+        help="EFS for patients never in remission (default event-at-zero)",
+    )
+    cohort.add_argument("--close-date", metavar="YYYY-MM-DD", help="follow-up closure")
+    cohort.add_argument("--covariates", metavar="A,B", help="Cox candidates (default: all)")
+    cohort.add_argument("--baseline", metavar="A,B", help="baseline-table rows (default: all)")
+    cohort.add_argument("--entry-p", type=float, help="univariable P to enter (default 0.05)")
+    cohort.add_argument("--landmark-days", type=float, help="landmark time (default 180)")
+    cohort.add_argument("--rates", metavar="YEARS", help="rates at these years (default 1,3)")
+    cohort.add_argument("--conf-type", choices=["log-log", "log", "plain"])
+    cohort.add_argument("--numeric-summary", choices=["mean_sd", "median_iqr", "median_range"])
+    cohort.set_defaults(handler=_cohort, **COHORT_DEFAULTS)
     return parser
 
 

@@ -29,6 +29,7 @@ class RawTable:
     header: list[str]
     rows: list[list[str]]
     lines: list[int]
+    comments: tuple[str, ...] = ()  # lines starting with "#" above the header
 
 
 def _cell(value: object) -> str:
@@ -64,7 +65,8 @@ def _xlsx(raw: bytes, source: str) -> tuple[list[list[str]], list[int]]:
 def read_table(path: Path, what: str = "table") -> RawTable:
     """Read a CSV/TSV (any delimiter among tab, semicolon, comma) or the first sheet of an XLSX.
 
-    Blank lines are skipped; the first non-blank line is the header.
+    Blank lines are skipped; lines starting with ``#`` above the header are comments (kept in
+    ``comments``, e.g. "SIMULATED ..."); the first other line is the header.
     """
     raw = read_file_bytes(path, f"a {what} (CSV, TSV or XLSX)", MAX_TABLE_BYTES)
     source = str(path)
@@ -76,13 +78,18 @@ def read_table(path: Path, what: str = "table") -> RawTable:
         if not numbered:
             rows, lines = [], []
         else:
-            delimiter = guess_delimiter(numbered[0][1])
+            header_line = next((x for _, x in numbered if not x.startswith("#")), "")
+            delimiter = guess_delimiter(header_line)
             split = split_rows([line for _, line in numbered], delimiter)
             if len(split) != len(numbered):
                 raise InputFormatError(
                     "a quoted field runs over a line end; check the quotes", source=source
                 )
             rows, lines = split, [i for i, _ in numbered]
+    comments = []
+    while rows and rows[0] and rows[0][0].startswith("#"):
+        comments.append(", ".join(f for f in rows[0] if f).lstrip("#").strip())
+        rows, lines = rows[1:], lines[1:]
     if not rows:
         raise InputFormatError(f"empty {what}: expected a header line and rows", source=source)
     header = [h.strip() for h in rows[0]]
@@ -95,4 +102,6 @@ def read_table(path: Path, what: str = "table") -> RawTable:
             )
         body.append((row + [""] * width)[:width])
         body_lines.append(line)
-    return RawTable(source=source, header=header, rows=body, lines=body_lines)
+    return RawTable(
+        source=source, header=header, rows=body, lines=body_lines, comments=tuple(comments)
+    )

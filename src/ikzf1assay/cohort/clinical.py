@@ -137,6 +137,7 @@ class ClinicalTable:
     date_order: str
     has_dates: bool
     date_columns: tuple[str, ...] = field(default=())
+    comments: tuple[str, ...] = field(default=())
     ready_made: tuple[str, ...] = field(default=())
 
 
@@ -422,6 +423,7 @@ def _validate(
         date_order=order,
         has_dates=has_dates,
         date_columns=tuple(dates_present),
+        comments=raw.comments,
         ready_made=ready,
     )
 

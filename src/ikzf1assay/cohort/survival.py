@@ -165,7 +165,8 @@ def kaplan_meier(
             err = 0.0 if k < 0 else float(se[k])
             lo = 1.0 if k < 0 else float(lower[k])
             hi = 1.0 if k < 0 else float(upper[k])
-            text = f"{100 * est:.1f} ± {100 * err:.1f} %"
+            # R gives no standard error where survival is 0
+            text = f"{100 * est:.1f} %" if np.isnan(err) else f"{100 * est:.1f} ± {100 * err:.1f} %"
             rates.append(
                 {
                     "group": label,

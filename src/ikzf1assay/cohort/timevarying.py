@@ -58,6 +58,7 @@ def counting_process(
 ) -> pd.DataFrame:
     """Split each patient at its treatment time: rows id, start, stop, event, ``name`` plus the
     other columns. Treatment at time 0 counts from the start; after the end of follow-up, never.
+    The first row of each patient starts at -1 (see the comment in the code).
     """
     require_columns(df, [time, event, treatment_time])
     base = df.reset_index(drop=True).assign(id=lambda d: np.arange(len(d)))
@@ -65,9 +66,12 @@ def counting_process(
     t = base[time].to_numpy(float)
     split = np.isfinite(tt) & (tt > 0) & (tt < t)
     from_start = np.isfinite(tt) & (tt <= 0)
-    before = base[split].assign(start=0.0, stop=tt[split], **{event: 0.0, name: 0.0})
+    # follow-up is entered just before the origin (-1) so that events on day 0 (EFS of
+    # patients never in remission) are in the risk set, exactly as in a model without
+    # time-dependence; no event can fall in (-1, 0]
+    before = base[split].assign(start=-1.0, stop=tt[split], **{event: 0.0, name: 0.0})
     after = base[split].assign(start=tt[split], stop=t[split], **{name: 1.0})
-    whole = base[~split].assign(start=0.0, stop=t[~split], **{name: from_start[~split] * 1.0})
+    whole = base[~split].assign(start=-1.0, stop=t[~split], **{name: from_start[~split] * 1.0})
     rows = pd.concat([before, after, whole], ignore_index=True)
     out: pd.DataFrame = rows.sort_values(["id", "start"], kind="stable").reset_index(drop=True)
     return out

@@ -1,0 +1,247 @@
+"""The cohort analysis as the study did it, with the corrections a careful analyst adds.
+
+:func:`analyse_cohort` takes a validated clinical table, the linked calls and the endpoint
+definitions and runs: baseline tables (deleted vs not deleted; groups A-D), Kaplan-Meier with
+rates at fixed years and log-rank tests for OS, EFS and DFS (by deletion, by group A-D, and
+transplant vs none among deleted patients), cumulative incidence of relapse and non-relapse
+mortality with Gray's test and Fine-Gray regression, the univariable screen feeding a
+multivariable Cox model with its proportional-hazards check (OS, EFS), and the transplant as a
+time-dependent covariate plus a landmark analysis. Every grouping by the transplant (a
+post-baseline treatment) carries the immortal-time warning.
+
+Groups: A deleted / no transplant, B deleted / transplant, C not deleted / no transplant,
+D not deleted / transplant (a transplant any time during follow-up, as the study grouped).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ikzf1assay.cohort.clinical import ClinicalTable, read_clinical
+from ikzf1assay.cohort.competing import (
+    CumulativeIncidenceResult,
+    FineGrayResult,
+    GrayResult,
+    cumulative_incidence,
+    fine_gray,
+    gray_test,
+)
+from ikzf1assay.cohort.cox import Screen, screen_and_fit
+from ikzf1assay.cohort.endpoints import EndpointDefinitions, Endpoints, derive_endpoints
+from ikzf1assay.cohort.link import Linked, link_calls, read_calls
+from ikzf1assay.cohort.survival import KaplanMeier, LogRank, kaplan_meier, logrank
+from ikzf1assay.cohort.tables import baseline_table
+from ikzf1assay.cohort.timevarying import (
+    Landmark,
+    TimeVaryingCox,
+    cox_time_varying,
+    landmark,
+    warn_fixed_treatment_group,
+)
+from ikzf1assay.errors import ParameterError
+
+__all__ = ["GROUPS", "CohortAnalysis", "CohortSettings", "analyse_cohort", "run_cohort"]
+
+log = logging.getLogger(__name__)
+
+DAYS_PER_YEAR = 365.25
+GROUPS = {
+    "A": "deleted, no transplant",
+    "B": "deleted, transplant",
+    "C": "not deleted, no transplant",
+    "D": "not deleted, transplant",
+}
+SURVIVAL_ENDPOINTS = ("os", "efs", "dfs")
+COMPETING_ENDPOINTS = ("cir", "nrm")
+GROUPINGS = {
+    "deletion": "IKZF1 deletion",
+    "group": "group (deletion x transplant)",
+    "transplant_deleted": "transplant among deleted patients",
+}
+
+
+@dataclass(frozen=True)
+class CohortSettings:
+    """Choices of the analysis; defaults follow the study."""
+
+    rate_years: tuple[float, ...] = (1.0, 3.0)
+    conf_type: str = "log-log"
+    entry_p: float = 0.05
+    ties: str = "efron"
+    landmark_days: float = 180.0
+    covariates: tuple[str, ...] | None = None  # Cox candidates beside the deletion
+    baseline: tuple[str, ...] | None = None  # rows of the baseline tables
+    numeric_summary: str = "mean_sd"
+
+
+@dataclass
+class CohortAnalysis:
+    """Everything :func:`analyse_cohort` computed; ``table`` is the linked analysis table."""
+
+    table: pd.DataFrame
+    clinical: ClinicalTable
+    linked: Linked
+    endpoints: Endpoints
+    settings: CohortSettings
+    baseline: dict[str, pd.DataFrame] = field(default_factory=dict)
+    km: dict[tuple[str, str], KaplanMeier] = field(default_factory=dict)
+    logrank: dict[tuple[str, str], LogRank] = field(default_factory=dict)
+    cif: dict[tuple[str, str], CumulativeIncidenceResult] = field(default_factory=dict)
+    gray: dict[tuple[str, str], GrayResult] = field(default_factory=dict)
+    fine_gray: dict[str, FineGrayResult] = field(default_factory=dict)
+    cox: dict[str, Screen] = field(default_factory=dict)
+    time_varying: dict[str, TimeVaryingCox] = field(default_factory=dict)
+    landmarks: dict[str, Landmark] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # analyses that could not be done, and why
+
+
+def analysis_table(clinical: ClinicalTable, linked: Linked, endpoints: Endpoints) -> pd.DataFrame:
+    """One row per patient: ids, call, deletion, transplant, group, endpoints, covariates."""
+    base = clinical.data[["patient_id", *(["sample_id"] if "sample_id" in clinical.data else [])]]
+    table = base.merge(linked.table, on="patient_id", how="left").merge(
+        endpoints.data, on="patient_id", how="left"
+    )
+    cov = clinical.data[["patient_id", *clinical.covariates]]
+    table = table.merge(cov, on="patient_id", how="left")
+    transplanted = table["transplant_time"].notna()
+    table["transplant"] = np.where(transplanted, "transplant", "no transplant")
+    deleted = table["deletion"]
+    table["ikzf1_deleted"] = deleted.map({"deleted": 1.0, "not deleted": 0.0})
+    group = np.select(
+        [
+            (deleted == "deleted") & ~transplanted,
+            (deleted == "deleted") & transplanted,
+            (deleted == "not deleted") & ~transplanted,
+            (deleted == "not deleted") & transplanted,
+        ],
+        ["A", "B", "C", "D"],
+        default="",
+    )
+    table["group"] = pd.Series(group, index=table.index).replace("", None)
+    table["transplant_deleted"] = table["transplant"].where(deleted == "deleted")
+    return table
+
+
+def _subset(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    return table.dropna(subset=columns)
+
+
+def analyse_cohort(
+    clinical: ClinicalTable,
+    linked: Linked,
+    endpoints: Endpoints,
+    settings: CohortSettings | None = None,
+) -> CohortAnalysis:
+    """Run every analysis of the study on the linked cohort; see the module docstring."""
+    s = settings or CohortSettings()
+    table = analysis_table(clinical, linked, endpoints)
+    usable = table[table["deletion"].notna()]
+    if usable.empty:
+        raise ParameterError(
+            "no patient has a usable call (check that sample_id in the clinical table matches "
+            "the sample names of the calls)"
+        )
+    result = CohortAnalysis(
+        table=table, clinical=clinical, linked=linked, endpoints=endpoints, settings=s
+    )
+    candidates = list(s.covariates if s.covariates is not None else clinical.covariates)
+    unknown = [c for c in candidates if c not in table]
+    if unknown:
+        raise ParameterError(
+            f"covariate(s) {', '.join(unknown)} not in the clinical table; covariates found: "
+            f"{', '.join(clinical.covariates)}"
+        )
+    base_vars = list(s.baseline if s.baseline is not None else clinical.covariates)
+    missing = [c for c in base_vars if c not in table]
+    if missing:
+        raise ParameterError(f"baseline variable(s) {', '.join(missing)} not in the table")
+    if base_vars:
+        result.baseline["deletion"] = baseline_table(
+            usable, "deletion", base_vars, s.numeric_summary
+        )
+        result.baseline["group"] = baseline_table(
+            usable[usable["group"].notna()], "group", base_vars, s.numeric_summary
+        )
+    times = [y * DAYS_PER_YEAR for y in s.rate_years]
+    has_transplant = usable["transplant_time"].notna().any()
+    for grouping in GROUPINGS:
+        if grouping != "deletion" and not has_transplant:
+            result.skipped.append(f"{GROUPINGS[grouping]}: no transplant recorded")
+            continue
+        if grouping != "deletion":
+            result.warnings.append(warn_fixed_treatment_group(GROUPINGS[grouping]))
+        for ep in SURVIVAL_ENDPOINTS:
+            t, e = f"{ep}_time", f"{ep}_event"
+            d = _subset(usable, [t, e, grouping])
+            if d.empty:
+                result.skipped.append(f"{ep.upper()} by {GROUPINGS[grouping]}: no patients")
+                continue
+            result.km[(ep, grouping)] = kaplan_meier(
+                d, t, e, group=grouping, times=times, conf_type=s.conf_type
+            )
+            if d[grouping].nunique() > 1:
+                result.logrank[(ep, grouping)] = logrank(d, t, e, grouping)
+        for ep in COMPETING_ENDPOINTS:
+            t, st = f"{ep}_time", f"{ep}_status"
+            d = _subset(usable, [t, st, grouping])
+            if d.empty:
+                continue
+            result.cif[(ep, grouping)] = cumulative_incidence(d, t, st, grouping, times)
+            if d[grouping].nunique() > 1 and (d[st] == 1).any():
+                result.gray[(ep, grouping)] = gray_test(d, t, st, grouping)
+    for ep in COMPETING_ENDPOINTS:
+        d = _subset(usable, [f"{ep}_time", f"{ep}_status"])
+        if (d[f"{ep}_status"] == 1).any():
+            try:
+                result.fine_gray[ep] = fine_gray(d, f"{ep}_time", f"{ep}_status", ["ikzf1_deleted"])
+            except (ParameterError, np.linalg.LinAlgError) as exc:
+                result.skipped.append(f"Fine-Gray for {ep.upper()}: {exc}")
+    for ep in ("os", "efs"):
+        t, e = f"{ep}_time", f"{ep}_event"
+        d = _subset(usable, [t, e])
+        if d.empty or d[e].sum() == 0:
+            result.skipped.append(f"Cox for {ep.upper()}: no events")
+            continue
+        screen = screen_and_fit(
+            d, t, e, ["ikzf1_deleted", *candidates], threshold=s.entry_p, ties=s.ties
+        )
+        result.cox[ep] = screen
+        if has_transplant:
+            chosen = [c for c in screen.selected if c != "ikzf1_deleted"]
+            try:
+                result.time_varying[ep] = cox_time_varying(
+                    d, t, e, "transplant_time", ["ikzf1_deleted", *chosen]
+                )
+            except ParameterError as exc:
+                result.skipped.append(f"time-dependent Cox for {ep.upper()}: {exc}")
+            dd = d[d["deletion"] == "deleted"]
+            if len(dd) and (dd[t] > s.landmark_days).any():
+                result.landmarks[ep] = landmark(
+                    dd, t, e, "transplant_time", s.landmark_days, times=times,
+                    conf_type=s.conf_type,
+                )  # fmt: skip
+    return result
+
+
+def run_cohort(
+    clinical_path: str | Path,
+    calls_paths: list[str | Path] | list[Path],
+    settings: CohortSettings | None = None,
+    definitions: EndpointDefinitions | None = None,
+    strict: bool = False,
+    date_order: str = "auto",
+    time_unit: str = "days",
+) -> CohortAnalysis:
+    """Read, validate, link, derive the endpoints and analyse: ``ikzf1assay cohort`` as a call."""
+    clinical = read_clinical(
+        clinical_path, strict=strict, date_order=date_order, time_unit=time_unit
+    )
+    linked = link_calls(clinical.data, read_calls(list(calls_paths)))
+    endpoints = derive_endpoints(clinical, definitions)
+    return analyse_cohort(clinical, linked, endpoints, settings)
