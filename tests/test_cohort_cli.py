@@ -1,0 +1,125 @@
+"""``ikzf1assay simulate cohort``, ``ikzf1assay cohort`` and the demo's cohort step, end to end
+on the SIMULATED cohort (seed 1) linked to the bundled SIMULATED run's expected calls."""
+
+from __future__ import annotations
+
+import io
+from importlib import resources
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from ikzf1assay.cli import main
+from ikzf1assay.cohort.simulate import simulate_cohort
+from test_report_html import chromium
+
+
+def test_simulated_cohort_is_shaped_like_the_study() -> None:
+    sim = simulate_cohort(1)
+    assert len(sim.clinical) == 142
+    assert sim.truth["call"].value_counts().to_dict() == {
+        "not detected": 92, "Δ4-7": 22, "mixed": 13, "Δ2-7": 10, "Δ2-8": 3, "Δ4-8": 2
+    }  # fmt: skip
+    assert sim.truth["group"].value_counts().sort_index().to_dict() == {
+        "A": 24, "B": 26, "C": 47, "D": 45
+    }  # fmt: skip
+    deleted = sim.truth["call"] != "not detected"
+    wbc = sim.clinical["wbc_30"] == ">=30"
+    assert (int((wbc & deleted).sum()), int((wbc & ~deleted).sum())) == (26, 26)
+    assert list(sim.clinical["sample_id"][:8]) == [f"SIM-0{i}" for i in range(1, 9)]
+    assert simulate_cohort(1).clinical.equals(sim.clinical)
+    assert not simulate_cohort(2).clinical.equals(sim.clinical)
+
+
+@pytest.fixture(scope="module")
+def cohort_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    folder = tmp_path_factory.mktemp("cohort")
+    out = io.StringIO()
+    assert main(["simulate", "cohort", "--seed", "1", "-o", str(folder / "in")], out) == 0
+    truth = pd.read_csv(
+        Path(str(resources.files("ikzf1assay") / "data" / "demo_run_truth.tsv")), sep="\t"
+    )
+    run_calls = truth.rename(columns={"expected_call": "call", "expected_status": "status"})
+    run_calls[["sample", "call", "status"]].to_csv(folder / "calls.tsv", sep="\t", index=False)
+    clinical = folder / "in" / "clinical_SIMULATED.csv"
+    text = clinical.read_text(encoding="utf-8")
+    # a hostile covariate value must reach the report as text
+    text = text.replace(",female,", ",<script>alert(1)</script>,", 1)
+    clinical.write_text(text, encoding="utf-8")
+    argv = ["cohort", str(clinical), "--calls", str(folder / "calls.tsv"),
+            str(folder / "in" / "calls_other_runs_SIMULATED.tsv"), "-o", str(folder / "out"),
+            "--close-date", "2020-10-30", "--covariates", "age_35,sex,wbc_30,ph,mrd_d14"]  # fmt: skip
+    out = io.StringIO()
+    assert main(argv, out) == 0
+    return folder / "out", out.getvalue()
+
+
+def test_cohort_command_writes_every_table_figure_and_report(cohort_run: tuple[Path, str]) -> None:
+    outdir, printed = cohort_run
+    assert "142 patients analysed, 0 rows excluded" in printed
+    assert "latest valid call 142" in printed  # SIM-07 and SIM-08 through their retests
+    assert printed.startswith("# SIMULATED cohort")
+    for stem in ("analysis_table", "baseline_by_deletion", "baseline_by_group", "km", "km_rates",
+                 "logrank", "cuminc", "gray", "fine_gray", "cox_univariable", "cox_multivariable",
+                 "ph_test", "cox_time_dependent", "landmark_rates", "excluded_rows",
+                 "link_conflicts", "unmatched_calls", "unmatched_patients"):  # fmt: skip
+        assert (outdir / f"{stem}.tsv").is_file(), stem
+    for stem in ("km_os_deletion", "km_efs_deletion", "km_dfs_deletion", "four_groups",
+                 "cif_cir_deletion", "forest_os"):  # fmt: skip
+        for ext in ("png", "svg"):
+            assert (outdir / "figures" / f"{stem}.{ext}").stat().st_size > 1000, stem
+    table = pd.read_csv(outdir / "analysis_table.tsv", sep="\t")
+    assert table["group"].value_counts().sort_index().to_dict() == {
+        "A": 24, "B": 26, "C": 47, "D": 45
+    }  # fmt: skip
+    assert table.set_index("sample_id").loc["SIM-08", "call"] == "Δ4-7"  # the retest
+    rates = pd.read_csv(outdir / "km_rates.tsv", sep="\t")
+    assert set(rates["endpoint"]) == {"os", "efs", "dfs"}
+
+
+def test_cohort_report_states_definitions_warnings_and_escapes(
+    cohort_run: tuple[Path, str], tmp_path: Path
+) -> None:
+    html = (cohort_run[0] / "report.html").read_text(encoding="utf-8")
+    assert "SIMULATED cohort" in html
+    assert "no complete remission (event at time 0)" in html
+    assert "immortal-time bias" in html
+    assert "Pearson chi-square" in html
+    assert "cox.zph" in html
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert 'src="http' not in html  # self-contained
+    dom = chromium("--dump-dom", (cohort_run[0] / "report.html").as_uri()).stdout
+    assert dom.count("<img") >= 8
+    assert "Endpoint definitions" in dom
+
+
+def test_cohort_bad_input_exits_2_with_the_line(tmp_path: Path) -> None:
+    clinical = tmp_path / "c.csv"
+    clinical.write_text(
+        "patient_id,sample_id,diagnosis_date,last_followup_date\n"
+        "P1,S1,2019-01-01,2020-01-01\nP2,S2,2019-01-01,2018-01-01\n",
+        encoding="utf-8",
+    )
+    calls = tmp_path / "calls.tsv"
+    calls.write_text("sample\tcall\nS1\tΔ4-7\nS2\tnot detected\n", encoding="utf-8")
+    err = io.StringIO()
+    import contextlib
+
+    with contextlib.redirect_stderr(err):
+        code = main(["cohort", str(clinical), "--calls", str(calls), "-o", str(tmp_path / "o"),
+                     "--strict"])  # fmt: skip
+    assert code == 2
+    assert "line 3 (patient P2): last_followup_date: last follow-up (2018-01-01) before" in (
+        err.getvalue()
+    )
+    assert "Traceback" not in err.getvalue()
+
+
+def test_demo_goes_on_to_the_cohort_report(tmp_path: Path) -> None:
+    out = io.StringIO()
+    assert main(["demo", "-o", str(tmp_path / "demo")], out) == 0
+    assert (tmp_path / "demo" / "cohort" / "report.html").is_file()
+    assert (tmp_path / "demo" / "cohort_input" / "clinical_SIMULATED.csv").is_file()
+    assert "142 patients analysed" in out.getvalue()
