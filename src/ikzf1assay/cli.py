@@ -496,11 +496,13 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub(
         commands,
         "demo",
-        help="call the bundled example run (SIMULATED) and print the calls",
+        help="call the bundled example run (SIMULATED), then analyse a SIMULATED cohort",
         description=(
             "Calls the bundled simulated ABI 7500 run (each deletion type, a mixed sample, a "
             "not-detected sample, a DNA failure and a late-only signal) and prints the calls "
-            "next to the simulator's truth. -o OUTDIR also writes the call outputs."
+            "next to the simulator's truth; then links them to a SIMULATED cohort of 142 "
+            "patients and runs the cohort analysis. -o OUTDIR also writes every output "
+            "(OUTDIR/cohort/report.html for the cohort)."
         ),
     )
     demo.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="also write outputs")

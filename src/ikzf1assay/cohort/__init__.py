@@ -1,24 +1,68 @@
-"""Cohort analysis: survival statistics checked against R (more to come: clinical data,
-linking, endpoints, Cox, competing risks, figures, report)."""
+"""Cohort analysis: clinical records, linking calls to patients, endpoints, survival statistics
+checked against R, figures (see the README's "Cohort analysis" section)."""
 
+from ikzf1assay.cohort.analysis import CohortAnalysis, CohortSettings, analyse_cohort, run_cohort
+from ikzf1assay.cohort.clinical import ClinicalTable, clinical_from_frame, read_clinical
 from ikzf1assay.cohort.competing import (
     CumulativeIncidenceResult,
+    FineGrayResult,
     GrayResult,
     cumulative_incidence,
+    fine_gray,
     gray_test,
 )
-from ikzf1assay.cohort.cox import CoxResult, cox
+from ikzf1assay.cohort.cox import CoxResult, PHTest, Screen, cox, ph_test, screen_and_fit
+from ikzf1assay.cohort.endpoints import EndpointDefinitions, Endpoints, derive_endpoints
+from ikzf1assay.cohort.link import Linked, link_calls, read_calls
 from ikzf1assay.cohort.survival import KaplanMeier, LogRank, kaplan_meier, logrank
+from ikzf1assay.cohort.tables import (
+    baseline_table,
+    check_published,
+    compare_categorical,
+    compare_numeric,
+    paired_comparison,
+    table_from_counts,
+)
+from ikzf1assay.cohort.timevarying import Landmark, TimeVaryingCox, cox_time_varying, landmark
 
 __all__ = [
+    "ClinicalTable",
+    "CohortAnalysis",
+    "CohortSettings",
     "CoxResult",
     "CumulativeIncidenceResult",
+    "EndpointDefinitions",
+    "Endpoints",
+    "FineGrayResult",
     "GrayResult",
     "KaplanMeier",
+    "Landmark",
+    "Linked",
     "LogRank",
+    "PHTest",
+    "Screen",
+    "TimeVaryingCox",
+    "analyse_cohort",
+    "baseline_table",
+    "check_published",
+    "clinical_from_frame",
+    "compare_categorical",
+    "compare_numeric",
     "cox",
+    "cox_time_varying",
     "cumulative_incidence",
+    "derive_endpoints",
+    "fine_gray",
     "gray_test",
     "kaplan_meier",
+    "landmark",
+    "link_calls",
     "logrank",
+    "paired_comparison",
+    "ph_test",
+    "read_calls",
+    "read_clinical",
+    "run_cohort",
+    "screen_and_fit",
+    "table_from_counts",
 ]
