@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 from comprisk import CumulativeIncidence
 from comprisk import gray_test as _gray
-from scipy.stats import norm
 
 from ikzf1assay.cohort._columns import require_columns
 from ikzf1assay.errors import ParameterError
@@ -139,7 +138,7 @@ def fine_gray(
     """
     from comprisk import FineGrayRegression
 
-    from ikzf1assay.cohort.cox import design_matrix
+    from ikzf1assay.cohort.cox import coefficient_table, design_matrix
 
     _columns(df, [time, status, *covariates])
     used = df[[time, status, *covariates]].dropna()
@@ -151,16 +150,5 @@ def fine_gray(
     )
     coef = np.asarray(fit.coef_, dtype=float)
     se = np.asarray(fit.se_, dtype=float)
-    z = float(norm.ppf(1 - (1 - conf_level) / 2))
-    table = pd.DataFrame(
-        {
-            "term": list(x.columns),
-            "coef": coef,
-            "se": se,
-            "hr": np.exp(coef),
-            "lower": np.exp(coef - z * se),
-            "upper": np.exp(coef + z * se),
-            "p": 2 * norm.sf(np.abs(coef / se)),
-        }
-    )
+    table = coefficient_table(list(x.columns), coef, se, conf_level)
     return FineGrayResult(table=table, cause=cause, n=len(used), converged=bool(fit.converged_))

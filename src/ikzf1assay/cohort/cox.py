@@ -85,6 +85,24 @@ def _design(df: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFrame, dict
     return pd.concat(parts, axis=1), terms
 
 
+def coefficient_table(
+    terms: list[str], coef: np.ndarray, se: np.ndarray, conf_level: float = 0.95
+) -> pd.DataFrame:
+    """term, coef, se, hr, lower, upper, p (Wald): the table of every hazard model here."""
+    z = float(norm.ppf(1 - (1 - conf_level) / 2))
+    return pd.DataFrame(
+        {
+            "term": terms,
+            "coef": coef,
+            "se": se,
+            "hr": np.exp(coef),
+            "lower": np.exp(coef - z * se),
+            "upper": np.exp(coef + z * se),
+            "p": 2 * norm.sf(np.abs(coef / se)),
+        }
+    )
+
+
 def cox(
     df: pd.DataFrame,
     time: str,
@@ -111,18 +129,7 @@ def cox(
     fit = model.fit()
     coef = np.asarray(fit.params, dtype=float)
     se = np.asarray(fit.bse, dtype=float)
-    z = float(norm.ppf(1 - (1 - conf_level) / 2))
-    table = pd.DataFrame(
-        {
-            "term": list(x.columns),
-            "coef": coef,
-            "se": se,
-            "hr": np.exp(coef),
-            "lower": np.exp(coef - z * se),
-            "upper": np.exp(coef + z * se),
-            "p": 2 * norm.sf(np.abs(coef / se)),
-        }
-    )
+    table = coefficient_table(list(x.columns), coef, se, conf_level)
     return CoxResult(
         table=table,
         loglik=float(model.loglike(coef)),

@@ -21,10 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from ikzf1assay.cohort._columns import require_columns
-from ikzf1assay.cohort.cox import design_matrix
+from ikzf1assay.cohort.cox import coefficient_table, design_matrix
 from ikzf1assay.cohort.survival import KaplanMeier, LogRank, kaplan_meier, logrank
 from ikzf1assay.errors import ParameterError
 
@@ -122,18 +121,7 @@ def cox_time_varying(
     )
     coef = fitter.params_[terms].to_numpy(float)
     se = fitter.standard_errors_[terms].to_numpy(float)
-    z = float(norm.ppf(1 - (1 - conf_level) / 2))
-    table = pd.DataFrame(
-        {
-            "term": terms,
-            "coef": coef,
-            "se": se,
-            "hr": np.exp(coef),
-            "lower": np.exp(coef - z * se),
-            "upper": np.exp(coef + z * se),
-            "p": 2 * norm.sf(np.abs(coef / se)),
-        }
-    )
+    table = coefficient_table(terms, coef, se, conf_level)
     return TimeVaryingCox(
         table=table,
         loglik=float(fitter.log_likelihood_),
