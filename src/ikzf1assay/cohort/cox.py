@@ -116,6 +116,13 @@ def cox(
     Rows with a missing value in any used column are left out (as R's default
     ``na.action = na.omit``); the result says how many patients were used.
     """
+    return _fit(*_prepare(df, time, event, covariates, ties), time, event, ties, conf_level)
+
+
+def _prepare(
+    df: pd.DataFrame, time: str, event: str, covariates: list[str], ties: str
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
+    """The complete rows, their design matrix and the columns of each covariate."""
     if ties not in TIES:
         raise ParameterError(f"ties {ties!r}: choose efron or breslow")
     require_columns(df, [time, event, *covariates], label="covariate", quote=True)
@@ -123,6 +130,18 @@ def cox(
     if used.empty:
         raise ParameterError("no complete rows for the Cox model")
     x, terms = _design(used, covariates)
+    return used, x, terms
+
+
+def _fit(
+    used: pd.DataFrame,
+    x: pd.DataFrame,
+    terms: dict[str, list[str]],
+    time: str,
+    event: str,
+    ties: str,
+    conf_level: float = 0.95,
+) -> CoxResult:
     model = PHReg(
         used[time].to_numpy(float), x.to_numpy(float), status=used[event].to_numpy(float), ties=ties
     )
@@ -158,9 +177,15 @@ def ph_test(
     the combined (beta, gamma) model are summed over event times (Efron or Breslow weights, as
     the fit); each term's statistic is u' I^-1 u over all of beta plus that term's gamma.
     """
-    fit = cox(df, time, event, covariates, ties=ties)
-    used = df[[time, event, *covariates]].dropna()
-    x = design_matrix(used, covariates).to_numpy(float)
+    used, design, terms = _prepare(df, time, event, covariates, ties)
+    return _zph(_fit(used, design, terms, time, event, ties), used, design, time, event, ties)
+
+
+def _zph(
+    fit: CoxResult, used: pd.DataFrame, design: pd.DataFrame, time: str, event: str, ties: str
+) -> PHTest:
+    """cox.zph's score test for a model already fitted on ``used`` / ``design``."""
+    x = design.to_numpy(float)
     t = used[time].to_numpy(float)
     e = used[event].to_numpy(float) == 1
     beta = fit.table["coef"].to_numpy(float)
@@ -265,8 +290,11 @@ def screen_and_fit(
     for c in force or []:
         if c not in selected:
             selected.append(c)
-    multi = cox(df, time, event, selected, ties=ties) if selected else None
-    ph = ph_test(df, time, event, selected, ties=ties) if selected else None
+    multi = ph = None
+    if selected:
+        used, design, terms = _prepare(df, time, event, selected, ties)
+        multi = _fit(used, design, terms, time, event, ties)
+        ph = _zph(multi, used, design, time, event, ties)
     uni = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return Screen(
         univariable=uni, selected=selected, threshold=threshold, multivariable=multi, ph=ph
