@@ -8,7 +8,6 @@ cannot be read or written, 130 when interrupted. ``--debug`` adds the traceback.
 from __future__ import annotations
 
 import argparse
-import io
 import logging
 import os
 import sys
@@ -196,31 +195,28 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
         f"ikzf1assay demo: calling the bundled SIMULATED run {export.name} "
         "(ABI 7500 Software v2 text; ikzf1assay simulate run --seed 1)\n\n"
     )
-    argv_calls = argparse.Namespace(
-        assay=None,
-        layout=None,
-        export=[export],
-        input_format="auto",
-        threshold="prefer-instrument",
-        output=args.output,
-        format="table",
-    )
-    _call(argv_calls, out)
-    truth = Path(str(data / "demo_run_truth.tsv")).read_text(encoding="utf-8").splitlines()
-    out.write("\nexpected (the simulator's truth):\n" + "\n".join(truth) + "\n")
-    if args.output is not None:
-        out.write(f"\noutputs written to {args.output}\n")
-    out.write(
-        "\nikzf1assay demo: linking these calls to a SIMULATED cohort of 142 patients "
-        "(ikzf1assay simulate cohort --seed 1) and running the cohort analysis\n\n"
-    )
     with tempfile.TemporaryDirectory() as tmp:
+        # without -o the outputs go to a temporary folder: the cohort step reads calls.tsv
         base = args.output if args.output is not None else Path(tmp)
-        argv_calls.output = base
-        if args.output is None:
-            _call(argv_calls, io.StringIO())
-        inputs = base / "cohort_input"
-        clinical, other_calls = _write_simulated_cohort(1, inputs)
+        argv_calls = argparse.Namespace(
+            assay=None,
+            layout=None,
+            export=[export],
+            input_format="auto",
+            threshold="prefer-instrument",
+            output=base,
+            format="table",
+        )
+        _call(argv_calls, out)
+        truth = Path(str(data / "demo_run_truth.tsv")).read_text(encoding="utf-8").splitlines()
+        out.write("\nexpected (the simulator's truth):\n" + "\n".join(truth) + "\n")
+        if args.output is not None:
+            out.write(f"\noutputs written to {args.output}\n")
+        out.write(
+            "\nikzf1assay demo: linking these calls to a SIMULATED cohort of 142 patients "
+            "(ikzf1assay simulate cohort --seed 1) and running the cohort analysis\n\n"
+        )
+        clinical, other_calls = _write_simulated_cohort(1, base / "cohort_input")
         cohort_args = argparse.Namespace(
             clinical=clinical,
             calls=[base / "calls.tsv", other_calls],
@@ -228,6 +224,8 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
             **COHORT_DEFAULTS,
         )
         _cohort(cohort_args, out)
+        if args.output is None:
+            out.write("(a temporary folder, removed now; pass -o OUTDIR to keep the outputs)\n")
     return 0
 
 
