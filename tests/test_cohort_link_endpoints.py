@@ -77,6 +77,9 @@ def test_bad_calls_tables(tmp_path: Path) -> None:
             pd.DataFrame({"patient_id": ["P1", "P2"], "sample_id": ["S1", "S1"]}),
             read_calls([_write(tmp_path / "c.tsv", "sample\tcall\nS1\tΔ4-7\n")]),
         )
+    with pytest.raises(ClinicalDataError, match=r"d.tsv:3: run_date '2021-13-01' is not a date"):
+        read_calls([_write(tmp_path / "d.tsv", "sample\tcall\trun_date\nS1\tΔ4-7\t2021-01-04\n"
+                                               "S2\tΔ4-7\t2021-13-01\n")])  # fmt: skip
     assert normalise_call("Del4-7") == "Δ4-7"
     assert normalise_call("Δ4-6") is None
 

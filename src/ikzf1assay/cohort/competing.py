@@ -12,10 +12,11 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from comprisk import CumulativeIncidence
+from comprisk import CumulativeIncidence, FineGrayRegression
 from comprisk import gray_test as _gray
 
 from ikzf1assay.cohort._columns import require_columns
+from ikzf1assay.cohort.cox import coefficient_table, design_matrix
 from ikzf1assay.errors import ParameterError
 
 __all__ = [
@@ -136,10 +137,6 @@ def fine_gray(
     (Fine and Gray 1999, eq. (7)); they agree with crr to about 1e-3 relative, not to 1e-6.
     Categorical covariates are coded as in :func:`ikzf1assay.cohort.cox`.
     """
-    from comprisk import FineGrayRegression
-
-    from ikzf1assay.cohort.cox import coefficient_table, design_matrix
-
     _columns(df, [time, status, *covariates])
     used = df[[time, status, *covariates]].dropna()
     x = design_matrix(used, covariates)

@@ -13,6 +13,7 @@ Calls whose sample belongs to no patient, and patients without any call, are bot
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -80,12 +81,22 @@ def read_calls(paths: Sequence[str | Path]) -> pd.DataFrame:
             status = row[idx["status"]].strip().lower() if "status" in idx else ""
             valid = call not in NOT_VALID and status in ("", "valid")
             run_date = row[idx["run_date"]].strip() if "run_date" in idx else ""
+            when: object = pd.NaT
+            if run_date:
+                try:
+                    when = pd.Timestamp(dt.date.fromisoformat(run_date[:10]))
+                except ValueError:
+                    raise ClinicalDataError(
+                        f"run_date {run_date!r} is not a date (expected YYYY-MM-DD)",
+                        source=raw.source,
+                        line=line,
+                    ) from None
             rows.append(
                 {
                     "sample_id": sample,
                     "call": call,
                     "valid": valid,
-                    "run_date": pd.to_datetime(run_date, errors="coerce") if run_date else pd.NaT,
+                    "run_date": when,
                     "source": raw.source,
                     "line": line,
                     "order": order,

@@ -107,9 +107,14 @@ def cox_time_varying(
         raise ParameterError("no complete rows for the time-dependent Cox model")
     rows = counting_process(used, time, event, treatment_time, name)
     x = design_matrix(rows, covariates) if covariates else pd.DataFrame(index=rows.index)
+    clash = {name, "id", "start", "stop", event} & set(x.columns)
+    if clash:
+        raise ParameterError(
+            f"covariate column(s) {', '.join(sorted(clash))} clash with the time-dependent "
+            f"model's own columns; rename them"
+        )
     terms = [name, *x.columns]
     data = pd.concat([rows[["id", "start", "stop", event, name]], x], axis=1)
-    data = data.loc[:, ~data.columns.duplicated()]
     fitter = CoxTimeVaryingFitter(alpha=1 - conf_level)
     fitter.fit(
         data,
