@@ -416,7 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
     check.set_defaults(handler=_primers_check)
 
+    from ikzf1assay.cli_reference import add_reference_commands
     from ikzf1assay.qpcr.readers import FORMATS
+
+    add_reference_commands(commands, sub)
 
     inspect = sub(
         commands,
