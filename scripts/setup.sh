@@ -17,6 +17,9 @@ fi
 if ((want_test)); then
   # Debian's primer3 provides primer3_core and ntthal, the witnesses of the thermodynamic tests.
   { command -v primer3_core && command -v ntthal; } >/dev/null 2>&1 || packages+=(primer3)
+  # NCBI BLAST+ and Bowtie 1 are the search engines of `primers specificity`.
+  { command -v blastn && command -v makeblastdb && command -v bowtie && command -v bowtie-build; } >/dev/null 2>&1 \
+    || packages+=(ncbi-blast+ bowtie)
   # Debian's Chromium renders the HTML report in a real browser in the tests.
   command -v chromium >/dev/null 2>&1 || packages+=(chromium)
   # R's survival and cmprsk are the witnesses of the cohort statistics.

@@ -416,6 +416,10 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
     check.set_defaults(handler=_primers_check)
 
+    from ikzf1assay.cli_primers import add_primer_commands
+
+    add_primer_commands(primer_commands, sub)
+
     from ikzf1assay.cli_reference import add_reference_commands
     from ikzf1assay.qpcr.readers import FORMATS
 

@@ -248,7 +248,7 @@ def _pair_record(p: PairCheck) -> dict[str, Any]:
 # --------------------------------------------------------------------------- computation
 
 
-class _Thermo:
+class Thermo:
     """primer3-py at fixed conditions, answering in C and kcal/mol."""
 
     def __init__(self, conditions: Conditions) -> None:
@@ -332,7 +332,7 @@ def _over_variants(
 
 
 def _check_primer(
-    p: Primer, variants: list[str] | None, th: Thresholds, thermo: _Thermo
+    p: Primer, variants: list[str] | None, th: Thresholds, thermo: Thermo
 ) -> PrimerCheck:
     flags: list[str] = []
     notes: list[str] = []
@@ -490,7 +490,7 @@ def check_primers(
     """
     cond = conditions if conditions is not None else assay.conditions
     th = thresholds if thresholds is not None else assay.thresholds
-    thermo = _Thermo(cond)
+    thermo = Thermo(cond)
     variants = {p.name: _variants(p, th) for p in assay.primers}
     primers = tuple(_check_primer(p, variants[p.name], th, thermo) for p in assay.primers)
 

@@ -1,0 +1,134 @@
+"""Sub-commands ``ikzf1assay primers specificity`` and ``primers design``: parse, call, print."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TextIO
+
+from ikzf1assay.cli_reference import add_locus_arguments, parse_breakpoint
+from ikzf1assay.errors import InputFormatError
+
+__all__ = ["add_primer_commands", "alleles_from_args", "locus_for_primers"]
+
+
+def locus_for_primers(args: argparse.Namespace, assay: Any) -> Any:
+    """``--locus synthetic|FILE``, else the locus inside ``--genome``, else the stand-in."""
+    from ikzf1assay.reference import load_locus, synthetic_locus
+
+    choice = args.locus
+    if choice == "synthetic" or (choice is None and args.genome is None):
+        return synthetic_locus(assay, args.build)
+    source = Path(choice) if choice is not None else args.genome
+    try:
+        return load_locus(source, args.build)
+    except InputFormatError as exc:
+        if choice is not None:
+            raise
+        raise InputFormatError(
+            f"{exc.message}; for in-silico PCR pass --locus FILE (e.g. from `ikzf1assay "
+            "reference fetch`) or --locus synthetic (the SYNTHETIC stand-in)",
+            source=exc.source,
+        ) from None
+
+
+def alleles_from_args(args: argparse.Namespace, locus: Any) -> list[Any]:
+    """Wild type and every deletion allele, with ``--breakpoint`` overrides."""
+    from ikzf1assay.reference import all_alleles, deletion_allele
+
+    alleles = all_alleles(locus)
+    for text in args.breakpoint or ():
+        name, points, insertion = parse_breakpoint(text)
+        chosen = deletion_allele(locus, name, points, insertion)
+        alleles = [chosen if a.name == chosen.name else a for a in alleles]
+    return list(alleles)
+
+
+def _default_engines(args: argparse.Namespace) -> list[str]:
+    if args.engine:
+        return list(dict.fromkeys(args.engine))
+    engines = []
+    if args.genome is not None:
+        engines += ["bowtie", "blast"]
+    elif args.blast_db is not None:
+        engines.append("blast")
+    if args.remote:
+        engines.append("remote")
+    return engines
+
+
+def _specificity(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.primers.specificity import check_specificity
+    from ikzf1assay.report.specificity import render_specificity_text, write_specificity
+
+    assay = load_assay(args.assay)
+    locus = locus_for_primers(args, assay)
+    alleles = alleles_from_args(args, locus)
+    engines = _default_engines(args)
+    remote = {
+        k: v
+        for k, v in (
+            ("url_base", args.remote_url),
+            ("database", args.remote_database),
+            ("timeout", args.timeout),
+        )
+        if v is not None
+    }
+    result = check_specificity(
+        assay, locus, alleles, engines=engines, genome=args.genome, blast_db=args.blast_db,
+        remote=remote, max_size=args.max_size, max_mismatches=args.max_mismatches,
+        threads=args.threads,
+    )  # fmt: skip
+    if args.format == "json":
+        out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(render_specificity_text(result))
+    if args.output is not None:
+        files = write_specificity(result, assay, args.output)
+        out.write(f"wrote {', '.join(f.name for f in files)} to {args.output}\n")
+    return 0
+
+
+def add_primer_commands(primer_commands: Any, sub: Callable[..., argparse.ArgumentParser]) -> None:
+    """Declare ``primers specificity`` (and ``primers design``) under ``primers``."""
+    spec = sub(
+        primer_commands,
+        "specificity",
+        help="genome-wide primer sites and products (BLAST+, Bowtie), in-silico PCR per allele",
+        description=(
+            "Finds every site of every primer in a genome (--genome FASTA: Bowtie 1 -v 3 -a, "
+            "complete, and blastn-short with Primer-BLAST's settings; --blast-db DB; --remote: "
+            "NCBI BLAST over the network), pairs facing sites into products up to --max-size "
+            "in every orientation, judges them by Primer-BLAST's 3'-end rule, runs in-silico "
+            "PCR of each reaction on the wild-type locus and every deletion allele, and gives "
+            "each reaction a verdict. Without a genome: in-silico PCR on the locus only "
+            "(default: the SYNTHETIC stand-in)."
+        ),
+    )
+    add_locus_arguments(spec)
+    spec.add_argument("--blast-db", type=Path, metavar="DB", help="existing BLAST database")
+    spec.add_argument("--remote", action="store_true", help="also NCBI BLAST over the network")
+    spec.add_argument("--remote-url", metavar="URL", help="another BLAST URL API (e.g. a test)")
+    spec.add_argument("--remote-database", metavar="DB", help="NCBI database (human genomic)")
+    spec.add_argument("--timeout", type=float, metavar="S", help="per network request (120)")
+    spec.add_argument(
+        "--engine", action="append", choices=("scan", "bowtie", "blast", "remote"),
+        help="search engine(s), repeatable (default: bowtie and blast with --genome)",
+    )  # fmt: skip
+    spec.add_argument(
+        "--locus", metavar="FASTA|synthetic",
+        help="locus for in-silico PCR (default: from --genome, else the SYNTHETIC stand-in)",
+    )  # fmt: skip
+    spec.add_argument(
+        "--breakpoint", action="append", metavar="DEL=LEFT-RIGHT[:INS]",
+        help="deletion breakpoints, e.g. Δ4-7=50364000-50398000 (repeatable)",
+    )  # fmt: skip
+    spec.add_argument("--max-size", type=int, default=4000, metavar="BP", help="(4000)")
+    spec.add_argument("--max-mismatches", type=int, default=3, metavar="N", help="0-3 (3)")
+    spec.add_argument("--threads", type=int, default=2, metavar="N")
+    spec.add_argument("--format", choices=("table", "json"), default="table")
+    spec.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="write TSV/JSON/HTML")
+    spec.set_defaults(handler=_specificity)

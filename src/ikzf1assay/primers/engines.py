@@ -1,0 +1,476 @@
+"""Search engines that find primer sites in a genome, all ending in :class:`~.sites.Site`.
+
+* ``scan`` -- :func:`ikzf1assay.primers.sites.scan`, exhaustive, in memory (numpy).
+* ``bowtie`` -- Bowtie 1 (Debian package ``bowtie``), ``-v N -a``: every end-to-end alignment
+  with up to N mismatches, exhaustive, from a prebuilt index.
+* ``blast`` -- NCBI BLAST+ (Debian package ``ncbi-blast+``) with Primer-BLAST's settings:
+  ``blastn -task blastn-short -word_size 7 -evalue 30000 -dust no -soft_masking false``.
+  A BLAST hit is local and may cover only part of the primer, so each hit is extended to the
+  full primer length by a global alignment of the primer against the genome around the hit
+  (Biopython's PairwiseAligner; end gaps in the genome free), and mismatches near the ends are
+  counted. BLAST needs an exact 7-mer to start from: it misses sites that have none.
+* ``remote`` -- the same BLAST settings over the network at NCBI (Biopython's
+  ``Bio.Blast.NCBIWWW.qblast``), for users without a local genome; without the genome the
+  extension cannot read the bases past the ends of a hit, so those bases are counted as
+  mismatches (said in the report).
+
+Every engine's sites are measured the same way (:func:`~.sites.compare`) from the genome's
+own bases, so their results can be compared site for site.
+"""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import tempfile
+import urllib.error
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from io import StringIO
+from pathlib import Path
+
+import pysam
+from Bio import SearchIO
+from Bio.Align import PairwiseAligner
+
+from ikzf1assay.errors import ExternalToolError, FileAccessError, ParameterError
+from ikzf1assay.primers.sites import Site, compare
+from ikzf1assay.sequence import reverse_complement
+
+__all__ = [
+    "BLAST_SETTINGS",
+    "FastaSequences",
+    "MemorySequences",
+    "blast_sites",
+    "bowtie_sites",
+    "build_blast_db",
+    "build_bowtie_index",
+    "remote_blast_sites",
+    "require_tool",
+]
+
+# Primer-BLAST's search settings for primers (blastn-short, word size 7, E 30000, no filter).
+BLAST_SETTINGS = (
+    "-task", "blastn-short", "-word_size", "7", "-evalue", "30000",
+    "-dust", "no", "-soft_masking", "false",
+)  # fmt: skip
+_TAB_FIELDS = "qseqid sseqid qstart qend sstart send evalue bitscore"
+_PAD = 3  # extra genome bases each side of an extended hit, so the aligner may place gaps
+_DEBIAN = {
+    "blastn": "ncbi-blast+",
+    "makeblastdb": "ncbi-blast+",
+    "blastdbcmd": "ncbi-blast+",
+    "bowtie": "bowtie",
+    "bowtie-build": "bowtie",
+}
+
+
+def require_tool(name: str) -> str:
+    """The path of program ``name``, or an error naming the Debian package that provides it."""
+    path = shutil.which(name)
+    if path is None:
+        package = _DEBIAN.get(name, name)
+        raise ExternalToolError(
+            f"{name} not found on PATH; install the Debian package {package} "
+            f"(apt-get install {package}) or put {name} on PATH"
+        )
+    return path
+
+
+def _run(argv: list[str], what: str) -> str:
+    try:
+        done = subprocess.run(argv, capture_output=True, text=True, check=False)
+    except OSError as exc:
+        raise ExternalToolError(f"{what}: cannot run {argv[0]}: {exc.strerror}") from None
+    if done.returncode != 0:
+        tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
+        raise ExternalToolError(f"{what} failed (exit {done.returncode}): {' | '.join(tail)}")
+    return done.stdout
+
+
+class FastaSequences:
+    """Genome access through pysam.FastaFile (an indexed FASTA)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise FileAccessError("genome FASTA not found", source=self.path)
+        try:
+            self._fa = pysam.FastaFile(str(self.path))
+        except (OSError, ValueError) as exc:
+            raise FileAccessError(
+                f"cannot open as an indexed FASTA ({exc}); run `samtools faidx`", source=path
+            ) from None
+        self._lengths = dict(zip(self._fa.references, self._fa.lengths, strict=True))
+
+    def fetch(self, contig: str, start: int, end: int) -> str:
+        return str(self._fa.fetch(contig, max(0, start), min(end, self._lengths[contig]))).upper()
+
+    def length(self, contig: str) -> int:
+        return self._lengths[contig]
+
+    @property
+    def contigs(self) -> list[str]:
+        return list(self._lengths)
+
+    def close(self) -> None:
+        self._fa.close()
+
+
+@dataclass
+class MemorySequences:
+    """Genome access to sequences held in memory (contig -> string)."""
+
+    records: Mapping[str, str]
+
+    def fetch(self, contig: str, start: int, end: int) -> str:
+        return self.records[contig][max(0, start) : end].upper()
+
+    def length(self, contig: str) -> int:
+        return len(self.records[contig])
+
+
+# --------------------------------------------------------------------------- Bowtie 1
+
+
+def build_bowtie_index(
+    genome: str | Path, prefix: str | Path | None = None, threads: int = 2
+) -> Path:
+    """``bowtie-build`` of ``genome`` at ``prefix`` (default: beside the FASTA), unless current."""
+    genome = Path(genome)
+    prefix = Path(prefix) if prefix is not None else genome.with_suffix(genome.suffix + ".bowtie")
+    first = Path(f"{prefix}.1.ebwt")
+    if first.is_file() and first.stat().st_mtime >= genome.stat().st_mtime:
+        return prefix
+    tool = require_tool("bowtie-build")
+    _run([tool, "--threads", str(threads), "-q", str(genome), str(prefix)], "bowtie-build")
+    return prefix
+
+
+def bowtie_sites(
+    genome: str | Path,
+    primers: Mapping[str, str],
+    max_mismatches: int = 3,
+    *,
+    index: str | Path | None = None,
+    threads: int = 2,
+) -> list[Site]:
+    """Every site with up to ``max_mismatches`` (0-3) of each primer, by Bowtie 1 ``-v -a``."""
+    if not 0 <= max_mismatches <= 3:
+        raise ParameterError(f"Bowtie 1 allows 0-3 mismatches; got {max_mismatches}")
+    tool = require_tool("bowtie")
+    prefix = Path(index) if index is not None else build_bowtie_index(genome, threads=threads)
+    seqs = FastaSequences(genome)
+    with tempfile.TemporaryDirectory() as tmp:
+        query = Path(tmp) / "primers.fa"
+        query.write_text("".join(f">{n}\n{s}\n" for n, s in primers.items()), encoding="ascii")
+        out = _run(
+            [tool, "-f", "-v", str(max_mismatches), "-a", "--quiet", "-p", str(threads),
+             str(prefix), str(query)],
+            "bowtie",
+        )  # fmt: skip
+    sites = []
+    for line in out.splitlines():
+        fields = line.split("\t")
+        name, strand, contig, offset = fields[0], fields[1], fields[2], int(fields[3])
+        primer = primers[name]
+        target = seqs.fetch(contig, offset, offset + len(primer))
+        if strand == "-":
+            target = reverse_complement(target)
+        sites.append(
+            compare(name, primer, target, contig=contig, start=offset,
+                    end=offset + len(primer), strand=strand, engine="bowtie")
+        )  # fmt: skip
+    seqs.close()
+    sites.sort(key=lambda s: (s.contig, s.start, s.primer, s.strand))
+    return sites
+
+
+# --------------------------------------------------------------------------- BLAST+
+
+
+def build_blast_db(genome: str | Path, prefix: str | Path | None = None) -> Path:
+    """``makeblastdb -parse_seqids`` of ``genome`` (default: beside it), unless current."""
+    genome = Path(genome)
+    prefix = Path(prefix) if prefix is not None else genome.with_suffix(genome.suffix + ".blastdb")
+    marker = [p for p in prefix.parent.glob(prefix.name + ".n*") if p.suffix in (".nsq", ".nal")]
+    if marker and min(p.stat().st_mtime for p in marker) >= genome.stat().st_mtime:
+        return prefix
+    tool = require_tool("makeblastdb")
+    _run([tool, "-in", str(genome), "-dbtype", "nucl", "-parse_seqids", "-out", str(prefix)],
+         "makeblastdb")  # fmt: skip
+    return prefix
+
+
+def _aligner() -> PairwiseAligner:
+    aligner = PairwiseAligner()  # type: ignore[no-untyped-call]
+    aligner.mode = "global"
+    aligner.match_score = 1.0
+    aligner.mismatch_score = -1.0
+    # A gap must save at least three mismatches to be preferred: ties go to substitutions.
+    aligner.open_gap_score = -4.5
+    aligner.extend_gap_score = -1.0
+    # The genome window is longer than the primer: its overhangs (end gaps in the primer,
+    # "deletions" in Biopython's terms) cost nothing; the primer's own ends must align.
+    aligner.end_deletion_score = 0.0
+    aligner.end_insertion_score = -2.0
+    return aligner
+
+
+def extend_hit(
+    aligner: PairwiseAligner,
+    primer_name: str,
+    primer: str,
+    window: str,
+    *,
+    contig: str,
+    window_start: int,
+    strand: str,
+    engine: str,
+) -> Site:
+    """The full-length site of ``primer`` in a genome ``window`` (in the primer's orientation).
+
+    ``window_start`` is the + strand coordinate of the window's first base as read on the +
+    strand (for a - strand hit, ``window`` is the reverse complement of that stretch).
+    """
+    alignment = aligner.align(window, primer)[0]  # type: ignore[no-untyped-call]
+    target_row, primer_row = alignment[0], alignment[1]
+    # Trim the free overhangs of the window: keep columns from the primer's first to last base.
+    cols = [i for i, ch in enumerate(primer_row) if ch != "-"]
+    first, last = cols[0], cols[-1] + 1
+    lead = len(target_row[:first].replace("-", ""))
+    used = len(target_row[first:last].replace("-", ""))
+    # on the - strand the window was reversed: count from its other end
+    start = window_start + lead if strand == "+" else window_start + len(window) - lead - used
+    return compare(
+        primer_name, primer_row[first:last], target_row[first:last],
+        contig=contig, start=start, end=start + used, strand=strand, engine=engine,
+    )  # fmt: skip
+
+
+def _hsps(text: str) -> Iterator[tuple[str, str, int, int, int, int]]:
+    """(primer, contig, qstart, qend, sstart, send) of every HSP, parsed by Biopython."""
+    parsed = SearchIO.parse(StringIO(text), "blast-tab", fields=_TAB_FIELDS)  # type: ignore[no-untyped-call]
+    for query in parsed:
+        for hit in query:
+            for hsp in hit.hsps:
+                # SearchIO gives 0-based half-open ranges and the subject's strand; BLAST's own
+                # sstart/send run backwards on the - strand.
+                s0, s1 = hsp.hit_start, hsp.hit_end
+                sstart, send = (s0 + 1, s1) if hsp.hit_strand >= 0 else (s1, s0 + 1)
+                yield query.id, hit.id, hsp.query_start + 1, hsp.query_end, sstart, send
+
+
+def _extend_all(
+    hsps: Iterator[tuple[str, str, int, int, int, int]],
+    primers: Mapping[str, str],
+    seqs: FastaSequences | MemorySequences | None,
+    engine: str,
+    max_mismatches: int,
+) -> list[Site]:
+    aligner = _aligner()
+    best: dict[tuple[str, str, int, str], Site] = {}
+    for name, contig, qstart, qend, sstart, send in hsps:
+        primer = primers[name]
+        length = len(primer)
+        strand = "+" if sstart <= send else "-"
+        lo, hi = (sstart, send) if strand == "+" else (send, sstart)  # 1-based inclusive
+        if strand == "+":
+            w0 = lo - 1 - (qstart - 1) - _PAD
+            w1 = hi + (length - qend) + _PAD
+        else:
+            w0 = lo - 1 - (length - qend) - _PAD
+            w1 = hi + (qstart - 1) + _PAD
+        if seqs is not None:
+            w0 = max(0, w0)
+            w1 = min(w1, seqs.length(contig))
+            window = seqs.fetch(contig, w0, w1)
+        else:
+            raise ParameterError("BLAST hits need the genome sequence to be extended")
+        if strand == "-":
+            window = reverse_complement(window)
+        site = extend_hit(aligner, name, primer, window, contig=contig, window_start=w0,
+                          strand=strand, engine=engine)  # fmt: skip
+        if site.mismatches > max_mismatches:
+            continue
+        kept = best.get(site.key)
+        if kept is None or site.mismatches < kept.mismatches:
+            best[site.key] = site
+    return sorted(best.values(), key=lambda s: (s.contig, s.start, s.primer, s.strand))
+
+
+def blast_sites(
+    primers: Mapping[str, str],
+    *,
+    genome: str | Path | None = None,
+    blast_db: str | Path | None = None,
+    max_mismatches: int = 5,
+    threads: int = 2,
+) -> list[Site]:
+    """Sites found by local ``blastn`` with Primer-BLAST's settings, extended to full length.
+
+    Parameters
+    ----------
+    primers
+        Name -> sequence.
+    genome
+        Indexed FASTA: the database is built beside it if needed, and the extension reads
+        the bases around each hit from it.
+    blast_db
+        An existing nucleotide database (made with ``-parse_seqids``); without ``genome`` the
+        bases around each hit are read with ``blastdbcmd``.
+    max_mismatches
+        Sites with more mismatches after extension are dropped (Primer-BLAST ignores >= 6).
+    """
+    if genome is None and blast_db is None:
+        raise ParameterError("give a genome FASTA or a BLAST database")
+    db = Path(blast_db) if blast_db is not None else build_blast_db(genome)  # type: ignore[arg-type]
+    tool = require_tool("blastn")
+    with tempfile.TemporaryDirectory() as tmp:
+        query = Path(tmp) / "primers.fa"
+        query.write_text("".join(f">{n}\n{s}\n" for n, s in primers.items()), encoding="ascii")
+        out = _run(
+            [tool, *BLAST_SETTINGS, "-db", str(db), "-query", str(query),
+             "-outfmt", f"6 {_TAB_FIELDS}", "-max_target_seqs", "100000",
+             "-num_threads", str(threads)],
+            "blastn",
+        )  # fmt: skip
+        if genome is not None:
+            seqs: FastaSequences | MemorySequences = FastaSequences(genome)
+        else:
+            seqs = MemorySequences(_blastdb_contigs(db, out, Path(tmp)))
+    return _extend_all(_hsps(out), primers, seqs, "blast", max_mismatches)
+
+
+def _blastdb_contigs(db: Path, blast_out: str, tmp: Path) -> dict[str, str]:
+    """The whole contigs hit by BLAST, read from the database with blastdbcmd."""
+    contigs = sorted({line.split("\t")[1] for line in blast_out.splitlines() if line.strip()})
+    if not contigs:
+        return {}
+    batch = tmp / "entries.txt"
+    batch.write_text("\n".join(contigs) + "\n", encoding="ascii")
+    tool = require_tool("blastdbcmd")
+    fasta = _run([tool, "-db", str(db), "-entry_batch", str(batch), "-outfmt", "%a\t%s"],
+                 "blastdbcmd")  # fmt: skip
+    out = {}
+    for line in fasta.splitlines():
+        acc, _, seq = line.partition("\t")
+        out[acc] = seq
+        out[acc.split(".")[0]] = seq
+    return out
+
+
+# --------------------------------------------------------------------------- NCBI over the network
+
+NCBI_DATABASE = "GPIPE/9606/current/all_top_level"  # Primer-BLAST's "Human genome" choice
+
+
+@contextmanager
+def _socket_timeout(seconds: float) -> Iterator[None]:
+    previous = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(seconds)
+    try:
+        yield
+    finally:
+        socket.setdefaulttimeout(previous)
+
+
+def remote_blast_sites(
+    primers: Mapping[str, str],
+    *,
+    database: str = NCBI_DATABASE,
+    url_base: str | None = None,
+    timeout: float = 120.0,
+    max_mismatches: int = 5,
+    genome: Mapping[str, str] | None = None,
+) -> list[Site]:
+    """Sites from NCBI BLAST over the network (qblast), with the blastn-short settings.
+
+    The hits' unaligned primer ends cannot be read without the genome; they are counted as
+    mismatches (the worst case) unless ``genome`` supplies the subject sequences.
+
+    Raises
+    ------
+    ExternalToolError
+        NCBI (or ``url_base``) cannot be reached, does not answer within ``timeout`` seconds
+        per request, throttles (HTTP 429/503), or answers with an error page.
+    """
+    from Bio.Blast import NCBIWWW
+
+    query = "".join(f">{n}\n{s}\n" for n, s in primers.items())
+    kwargs = {"url_base": url_base} if url_base else {}
+    host = url_base or NCBIWWW.NCBI_BLAST_URL
+    try:
+        with _socket_timeout(timeout):
+            handle = NCBIWWW.qblast(
+                "blastn", database, query, word_size=7, expect=30000, filter="F",
+                megablast="no", short_query=True, hitlist_size=5000, format_type="XML",
+                **kwargs,
+            )  # fmt: skip
+            text = handle.read()
+    except urllib.error.HTTPError as exc:
+        if exc.code in (429, 503):
+            wait = exc.headers.get("Retry-After")
+            raise ExternalToolError(
+                f"{host} is throttling requests (HTTP {exc.code})"
+                f"{f'; the service asks to wait {wait} s' if wait else ''}; try again later"
+            ) from None
+        raise ExternalToolError(f"{host} answered HTTP {exc.code} {exc.reason}") from None
+    except TimeoutError:
+        raise ExternalToolError(f"{host} did not answer within {timeout:g} s") from None
+    except urllib.error.URLError as exc:
+        raise ExternalToolError(
+            f"cannot reach {host} ({exc.reason}); without network access use a local genome "
+            "with --genome or a BLAST database with --blast-db"
+        ) from None
+    except ValueError as exc:  # qblast's own parse of NCBI's error pages
+        raise ExternalToolError(f"{host} refused the search: {exc}") from None
+    return _sites_from_xml(text, primers, genome, max_mismatches)
+
+
+def _sites_from_xml(
+    text: str, primers: Mapping[str, str], genome: Mapping[str, str] | None, max_mismatches: int
+) -> list[Site]:
+    from Bio.Blast import NCBIXML
+
+    names = list(primers)
+    hsps: list[tuple[str, str, int, int, int, int]] = []
+    aligned: list[Site] = []
+    try:
+        records = list(NCBIXML.parse(StringIO(text)))  # type: ignore[no-untyped-call]
+    except Exception as exc:  # Biopython raises several types on malformed XML
+        raise ExternalToolError(f"the BLAST answer is not BLAST XML ({exc})") from None
+    for i, record in enumerate(records):
+        name = record.query.split()[0] if record.query else names[i]
+        if name not in primers:
+            name = names[i]
+        primer = primers[name]
+        for alignment in record.alignments:
+            contig = alignment.accession or alignment.hit_id
+            for h in alignment.hsps:
+                qstart, qend = h.query_start, h.query_end
+                sstart, send = h.sbjct_start, h.sbjct_end
+                if genome is not None:
+                    hsps.append((name, contig, qstart, qend, sstart, send))
+                    continue
+                # Without the genome: the aligned part as BLAST gives it, the rest assumed wrong.
+                strand = "+" if sstart <= send else "-"
+                head = "N" * (qstart - 1)
+                tail = "N" * (len(primer) - qend)
+                primer_row = primer[: qstart - 1] + h.query + primer[qend:]
+                target_row = head + h.sbjct + tail
+                lo = min(sstart, send) - 1 - (qstart - 1 if strand == "+" else len(primer) - qend)
+                site = compare(name, primer_row, target_row, contig=contig, start=lo,
+                               end=lo + len(target_row.replace("-", "")), strand=strand,
+                               engine="remote")  # fmt: skip
+                if site.mismatches <= max_mismatches:
+                    aligned.append(site)
+    if genome is not None:
+        return _extend_all(iter(hsps), primers, MemorySequences(genome), "remote", max_mismatches)
+    best: dict[tuple[str, str, int, str], Site] = {}
+    for s in aligned:
+        if s.key not in best or s.mismatches < best[s.key].mismatches:
+            best[s.key] = s
+    return sorted(best.values(), key=lambda s: (s.contig, s.start, s.primer, s.strand))

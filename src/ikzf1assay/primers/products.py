@@ -1,0 +1,187 @@
+"""Predicted PCR products from primer sites, and in-silico PCR of the assay on each allele.
+
+Two sites make a product when a site read on the + strand (its primer extends towards higher
+coordinates) and a site read on the - strand lie on one contig facing each other, no further
+apart than ``max_size`` (default 4,000 bp). Any two primers may do it, in any orientation --
+forward/reverse as designed, but also F/F, R/R and primers of different reactions, since the
+assay can be multiplexed.
+
+Whether a product counts follows Primer-BLAST's rule: sites with 6 or more mismatches are
+ignored; a product counts unless one of its two primers has at least 2 mismatches of which at
+least 2 fall in the last 5 bases of its 3' end (such a primer is not expected to extend).
+Products are ranked by predicted stability: the lower of the two primer-site duplex Tm values
+(the weaker site limits the product), then size.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from ikzf1assay.assay import Assay, Reaction
+from ikzf1assay.primers.sites import Site
+
+__all__ = [
+    "DEFAULT_MAX_SIZE",
+    "IGNORE_MISMATCHES",
+    "PRODUCT_COLUMNS",
+    "Product",
+    "blocks_extension",
+    "find_products",
+    "products_table",
+]
+
+DEFAULT_MAX_SIZE = 4000
+IGNORE_MISMATCHES = 6
+PRODUCT_COLUMNS = [
+    "contig",
+    "start",
+    "end",
+    "size",
+    "orientation",
+    "left_primer",
+    "left_mismatches",
+    "left_mismatches_3p",
+    "left_tm",
+    "right_primer",
+    "right_mismatches",
+    "right_mismatches_3p",
+    "right_tm",
+    "reactions",
+    "counts",
+    "reason",
+    "stability_tm",
+]
+
+
+def blocks_extension(site: Site) -> bool:
+    """Primer-BLAST: at least 2 mismatches, at least 2 of them in the last 5 bases at 3'."""
+    return site.mismatches >= 2 and site.mismatches_3p >= 2
+
+
+@dataclass(frozen=True)
+class Product:
+    """A predicted product between a + strand site (``left``) and a - strand site (``right``).
+
+    ``start``/``end`` are 0-based half-open on the contig; ``orientation`` is ``F/R``,
+    ``F/F``, ``R/R`` or ``R/F`` by the primers' designed directions; ``reactions`` names the
+    reactions holding both primers (empty: the product forms only when reactions are
+    multiplexed); ``counts`` applies the rule, ``reason`` says why not.
+    """
+
+    contig: str
+    start: int
+    end: int
+    left: Site
+    right: Site
+    orientation: str
+    reactions: tuple[str, ...]
+    counts: bool
+    reason: str
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start
+
+    @property
+    def stability_tm(self) -> float:
+        tms = [s.tm for s in (self.left, self.right) if s.tm is not None]
+        return min(tms) if len(tms) == 2 else float("-inf")
+
+
+def _reactions_of(a: str, b: str, reactions: Sequence[Reaction]) -> tuple[str, ...]:
+    return tuple(r.name for r in reactions if {a, b} <= {r.forward, r.reverse})
+
+
+def find_products(
+    sites: Iterable[Site],
+    assay: Assay,
+    max_size: int = DEFAULT_MAX_SIZE,
+    *,
+    primers: Mapping[str, str] | None = None,
+) -> list[Product]:
+    """Every pair of facing sites within ``max_size``, judged and ranked (see module text).
+
+    Parameters
+    ----------
+    sites
+        From any engine, with thermodynamics filled for ranking.
+    assay
+        For the primers' directions and the reactions (which pairs are designed).
+    max_size
+        Largest product considered, bp.
+    primers
+        Name -> direction letter override (``F``/``R``) for primers not in the assay, such as
+        design candidates.
+    """
+    direction = {p.name: "F" if p.direction == "forward" else "R" for p in assay.primers}
+    direction.update(primers or {})
+    plus: dict[str, list[Site]] = defaultdict(list)
+    minus: dict[str, list[Site]] = defaultdict(list)
+    for s in sites:
+        if s.mismatches >= IGNORE_MISMATCHES:
+            continue
+        (plus if s.strand == "+" else minus)[s.contig].append(s)
+    products = []
+    for contig, lefts in plus.items():
+        rights = sorted(minus.get(contig, []), key=lambda s: s.end)
+        ends = [s.end for s in rights]
+        for left in lefts:
+            lo = bisect.bisect_right(ends, left.start)
+            hi = bisect.bisect_right(ends, left.start + max_size)
+            for right in rights[lo:hi]:
+                if right.start < left.start:
+                    continue
+                blocked = [s.primer for s in (left, right) if blocks_extension(s)]
+                reason = (
+                    f"{' and '.join(blocked)}: >=2 mismatches, >=2 in the last 5 bases at 3'"
+                    if blocked
+                    else ""
+                )
+                products.append(
+                    Product(
+                        contig=contig,
+                        start=left.start,
+                        end=right.end,
+                        left=left,
+                        right=right,
+                        orientation=f"{direction.get(left.primer, '?')}/"
+                        f"{direction.get(right.primer, '?')}",
+                        reactions=_reactions_of(left.primer, right.primer, assay.reactions),
+                        counts=not blocked,
+                        reason=reason,
+                    )
+                )
+    products.sort(key=lambda p: (not p.counts, -p.stability_tm, p.size, p.contig, p.start))
+    return products
+
+
+def products_table(products: Iterable[Product]) -> pd.DataFrame:
+    """One row per product, :data:`PRODUCT_COLUMNS` (``start`` 1-based, ``end`` inclusive)."""
+    rows = [
+        {
+            "contig": p.contig,
+            "start": p.start + 1,
+            "end": p.end,
+            "size": p.size,
+            "orientation": p.orientation,
+            "left_primer": p.left.primer,
+            "left_mismatches": p.left.mismatches,
+            "left_mismatches_3p": p.left.mismatches_3p,
+            "left_tm": p.left.tm,
+            "right_primer": p.right.primer,
+            "right_mismatches": p.right.mismatches,
+            "right_mismatches_3p": p.right.mismatches_3p,
+            "right_tm": p.right.tm,
+            "reactions": ",".join(p.reactions) if p.reactions else "multiplex only",
+            "counts": p.counts,
+            "reason": p.reason,
+            "stability_tm": p.stability_tm if p.stability_tm != float("-inf") else None,
+        }
+        for p in products
+    ]
+    return pd.DataFrame(rows, columns=PRODUCT_COLUMNS)

@@ -1,0 +1,327 @@
+"""Primer binding sites: what a site is, how it is measured, and the exhaustive scan engine.
+
+A :class:`Site` is a place where a primer may anneal: the genome bases it pairs with, written
+in the primer's own orientation (5'->3'), so a perfect site reads exactly as the primer.
+``strand`` is ``+`` when the primer's sequence reads on the + strand there (the primer then
+extends towards higher coordinates) and ``-`` when its reverse complement does (it extends
+towards lower coordinates). Mismatches are counted over the whole primer length, gaps
+included, with those among the last five 3' bases counted apart: the 3' end decides whether
+the polymerase extends (Primer-BLAST's rule, see :mod:`ikzf1assay.primers.products`).
+
+:func:`scan` finds every site within ``max_mismatches`` of each primer on both strands of any
+set of sequences, exhaustively: a primer of length L split into m+1 blocks of at least five
+bases has, at a site with at most m mismatches, at least one block matching exactly
+(pigeonhole), so every 5-mer occurrence of every block is a candidate and each candidate is
+verified over the full length. Primers too short for that, or with IUPAC codes, are compared
+at every position instead. Both paths are numpy over the whole sequence; nothing is skipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from typing import Protocol
+
+import numpy as np
+import pandas as pd
+from Bio.Data.IUPACData import ambiguous_dna_values
+
+from ikzf1assay.assay import Conditions
+from ikzf1assay.primers.thermo import Thermo
+from ikzf1assay.sequence import reverse_complement
+
+__all__ = [
+    "SITE_COLUMNS",
+    "THREE_PRIME_WINDOW",
+    "Sequences",
+    "Site",
+    "add_thermodynamics",
+    "compare",
+    "scan",
+    "sites_table",
+]
+
+THREE_PRIME_WINDOW = 5
+_SEED = 5
+_CODES = {b: i for i, b in enumerate("ACGT")}
+_LOOKUP = np.full(256, 4, dtype=np.uint8)
+_LOOKUP[np.frombuffer(b"ACGTacgt", dtype=np.uint8)] = np.array([0, 1, 2, 3] * 2, dtype=np.uint8)
+
+SITE_COLUMNS = [
+    "primer",
+    "contig",
+    "start",
+    "end",
+    "strand",
+    "mismatches",
+    "mismatches_3p",
+    "gaps",
+    "positions_from_3p",
+    "target",
+    "tm",
+    "dg",
+    "engine",
+]
+
+
+class Sequences(Protocol):
+    """Read access to a genome: a slice of a contig, 0-based half-open, upper case."""
+
+    def fetch(self, contig: str, start: int, end: int) -> str: ...
+
+    def length(self, contig: str) -> int: ...
+
+
+@dataclass(frozen=True)
+class Site:
+    """A primer binding site (see the module text).
+
+    ``start``/``end`` are 0-based half-open on the + strand; ``positions_from_3p`` lists each
+    mismatch or gap by its distance from the primer's 3' end (1 = the 3'-terminal base).
+    ``tm``/``dg`` are the primer-site duplex (primer3-py thal), filled by
+    :func:`add_thermodynamics`.
+    """
+
+    primer: str
+    contig: str
+    start: int
+    end: int
+    strand: str
+    target: str
+    mismatches: int
+    mismatches_3p: int
+    gaps: int
+    positions_from_3p: tuple[int, ...]
+    engine: str
+    tm: float | None = None
+    dg: float | None = None
+
+    @property
+    def key(self) -> tuple[str, str, int, str]:
+        """Identity of a site across engines: primer, contig, 3'-end coordinate, strand."""
+        three_prime = self.end - 1 if self.strand == "+" else self.start
+        return (self.primer, self.contig, three_prime, self.strand)
+
+    @property
+    def three_prime(self) -> int:
+        """0-based coordinate of the base the primer's 3' end pairs with."""
+        return self.key[2]
+
+
+def _matches(primer_base: str, target_base: str) -> bool:
+    return target_base in ambiguous_dna_values.get(primer_base, primer_base)
+
+
+def compare(
+    primer_name: str,
+    primer_aligned: str,
+    target_aligned: str,
+    *,
+    contig: str,
+    start: int,
+    end: int,
+    strand: str,
+    engine: str,
+) -> Site:
+    """A :class:`Site` from the primer and its target aligned column by column.
+
+    Both strings are in the primer's orientation; ``-`` marks a gap. A gap column counts as a
+    mismatch (and as a gap); an IUPAC code in the primer matches any base it stands for.
+    """
+    length = len(primer_aligned.replace("-", ""))
+    positions = []
+    gaps = 0
+    i = 0  # primer bases passed so far
+    for p, t in zip(primer_aligned, target_aligned, strict=True):
+        if p == "-" or t == "-":
+            gaps += 1
+            positions.append(max(length - i, 1))  # a gap before base i+1 counts there
+        elif not _matches(p, t):
+            positions.append(length - i)
+        if p != "-":
+            i += 1
+    return Site(
+        primer=primer_name,
+        contig=contig,
+        start=start,
+        end=end,
+        strand=strand,
+        target=target_aligned.replace("-", ""),
+        mismatches=len(positions),
+        mismatches_3p=sum(1 for p in positions if p <= THREE_PRIME_WINDOW),
+        gaps=gaps,
+        positions_from_3p=tuple(sorted(positions)),
+        engine=engine,
+    )
+
+
+def _allowed(primer: str) -> np.ndarray:
+    """Per primer position, which target codes (A C G T N = 0..4) pair with it."""
+    table = np.zeros((len(primer), 5), dtype=bool)
+    for k, base in enumerate(primer):
+        for b in ambiguous_dna_values.get(base, base):
+            if b in _CODES:
+                table[k, _CODES[b]] = True
+    return table
+
+
+def _as_codes(seq: str | np.ndarray) -> np.ndarray:
+    if isinstance(seq, np.ndarray):
+        return seq
+    return _LOOKUP[np.frombuffer(seq.encode("ascii"), dtype=np.uint8)]
+
+
+def _kmer_codes(codes: np.ndarray) -> np.ndarray:
+    """Code of the 5-mer starting at each position (N anywhere -> 65535)."""
+    n = codes.size - _SEED + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.uint16)
+    out: np.ndarray = np.zeros(n, dtype=np.uint16)
+    bad = np.zeros(n, dtype=bool)
+    for k in range(_SEED):
+        part = codes[k : k + n]
+        out = (out << 2) | (part & 3).astype(np.uint16)
+        bad |= part > 3
+    out[bad] = 65535
+    return out
+
+
+def _verify(codes: np.ndarray, starts: np.ndarray, allowed: np.ndarray, limit: int) -> np.ndarray:
+    """Of the candidate ``starts``, those with at most ``limit`` mismatches."""
+    length = allowed.shape[0]
+    starts = starts[(starts >= 0) & (starts + length <= codes.size)]
+    mism = np.zeros(starts.size, dtype=np.int16)
+    for k in range(length):
+        mism += ~allowed[k][codes[starts + k]]
+    return np.asarray(starts[mism <= limit])
+
+
+def _full_scan(codes: np.ndarray, allowed: np.ndarray, limit: int) -> np.ndarray:
+    length = allowed.shape[0]
+    n = codes.size - length + 1
+    if n <= 0:
+        return np.zeros(0, dtype=np.int64)
+    mism = np.zeros(n, dtype=np.uint8)
+    for k in range(length):
+        mism += ~allowed[k][codes[k : k + n]]
+    return np.flatnonzero(mism <= limit)
+
+
+def _scan_codes(
+    codes: np.ndarray, kmers: np.ndarray | None, pattern: str, limit: int
+) -> np.ndarray:
+    """Start positions (+ strand coordinates) where ``pattern`` matches within ``limit``."""
+    allowed = _allowed(pattern)
+    length = len(pattern)
+    blocks = limit + 1
+    unambiguous = all(b in _CODES for b in pattern)
+    if kmers is None or not unambiguous or length < _SEED * blocks:
+        return _full_scan(codes, allowed, limit)
+    size = length // blocks
+    found = []
+    for j in range(blocks):
+        offset = j * size
+        value = 0
+        for b in pattern[offset : offset + _SEED]:
+            value = (value << 2) | _CODES[b]
+        found.append(np.flatnonzero(kmers == value) - offset)
+    candidates = np.unique(np.concatenate(found))
+    return _verify(codes, candidates, allowed, limit)
+
+
+def scan(
+    primers: Mapping[str, str],
+    records: Mapping[str, str | np.ndarray],
+    max_mismatches: int = 3,
+    engine: str = "scan",
+) -> list[Site]:
+    """Every site within ``max_mismatches`` of every primer, both strands, exhaustively.
+
+    Parameters
+    ----------
+    primers
+        Name -> sequence (5'->3'; IUPAC codes allowed).
+    records
+        Contig name -> sequence (a string, or codes 0-3 with 4 for N as from
+        :func:`ikzf1assay.reference.synthetic.encode`). N never pairs.
+    max_mismatches
+        Sites with more mismatches are not reported (0-5).
+
+    Returns
+    -------
+    list of Site
+        Ordered by contig, position, primer; thermodynamics not yet filled.
+    """
+    sites: list[Site] = []
+    for contig, seq in records.items():
+        codes = _as_codes(seq)
+        kmers = _kmer_codes(codes) if codes.size >= 1_000 else None
+        text: str | None = seq if isinstance(seq, str) else None
+        for name, primer in primers.items():
+            for strand, pattern in (("+", primer), ("-", reverse_complement(primer))):
+                for start in _scan_codes(codes, kmers, pattern, max_mismatches).tolist():
+                    end = start + len(primer)
+                    if text is not None:
+                        target = text[start:end].upper()
+                    else:
+                        target = _decode(codes[start:end])
+                    if strand == "-":
+                        target = reverse_complement(target)
+                    sites.append(
+                        compare(
+                            name, primer, target,
+                            contig=contig, start=start, end=end, strand=strand, engine=engine,
+                        )
+                    )  # fmt: skip
+    sites.sort(key=lambda s: (s.contig, s.start, s.primer, s.strand))
+    return sites
+
+
+def _decode(codes: np.ndarray) -> str:
+    return str(np.frombuffer(b"ACGTN", dtype=np.uint8)[codes].tobytes().decode("ascii"))
+
+
+def add_thermodynamics(
+    sites: Iterable[Site], primers: Mapping[str, str], conditions: Conditions
+) -> list[Site]:
+    """Fill ``tm``/``dg``: the duplex of each primer with its site (primer3-py thal).
+
+    The primer anneals to the complement of its target, so the duplex is computed between the
+    primer and the reverse complement of the target. Identical (primer, target) pairs are
+    computed once.
+    """
+    thermo = Thermo(conditions)
+    cache: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+    out = []
+    for site in sites:
+        key = (site.primer, site.target)
+        if key not in cache:
+            s = thermo.dimer(primers[site.primer], reverse_complement(site.target))
+            cache[key] = (s.tm, s.dg)
+        tm, dg = cache[key]
+        out.append(replace(site, tm=tm, dg=dg))
+    return out
+
+
+def _rows(sites: Iterable[Site]) -> Iterator[dict[str, object]]:
+    for s in sites:
+        yield {
+            "primer": s.primer,
+            "contig": s.contig,
+            "start": s.start + 1,
+            "end": s.end,
+            "strand": s.strand,
+            "mismatches": s.mismatches,
+            "mismatches_3p": s.mismatches_3p,
+            "gaps": s.gaps,
+            "positions_from_3p": ",".join(map(str, s.positions_from_3p)),
+            "target": s.target,
+            "tm": s.tm,
+            "dg": s.dg,
+            "engine": s.engine,
+        }
+
+
+def sites_table(sites: Iterable[Site]) -> pd.DataFrame:
+    """One row per site, columns :data:`SITE_COLUMNS`; ``start`` 1-based, ``end`` inclusive."""
+    return pd.DataFrame(list(_rows(sites)), columns=SITE_COLUMNS)

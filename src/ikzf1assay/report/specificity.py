@@ -1,0 +1,111 @@
+"""Rendering of a primer specificity check: terminal text, TSV files, JSON, HTML section."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ikzf1assay.assay import Assay
+from ikzf1assay.primers.specificity import SpecificityResult
+from ikzf1assay.report._json import json_records
+from ikzf1assay.report.provenance import provenance
+
+__all__ = ["render_specificity_html", "render_specificity_text", "write_specificity"]
+
+VERDICT_MEANINGS = {
+    "PASS": "one product on its own deletion allele, none on the wild type or in the genome",
+    "WARN": "a product on another deletion's allele, or with another reaction's primers "
+    "when multiplexed",
+    "FAIL": "a product on the wild type, not exactly one product on its allele, or an "
+    "off-target product of its own primers in the genome",
+}
+
+
+def _provenance(result: SpecificityResult, assay: Assay) -> dict[str, Any]:
+    return provenance(
+        assay_file=assay.path,
+        assay_sha256=assay.sha256,
+        genome=result.genome,
+        locus=result.locus,
+        parameters={
+            "engines": list(result.engines),
+            "max_size": result.max_size,
+            "max_mismatches": result.max_mismatches,
+        },
+    )
+
+
+def render_specificity_text(result: SpecificityResult) -> str:
+    """For people at a terminal: verdicts, the in-silico matrix, counts, notes."""
+    lines = [
+        f"locus: {result.locus}",
+        f"genome: {result.genome or 'none (in-silico PCR on the locus only)'}"
+        f"{' with ' + ', '.join(result.engines) if result.engines else ''}",
+        f"products up to {result.max_size} bp; sites up to {result.max_mismatches} mismatches "
+        "(BLAST engines: up to 5)",
+        "",
+        "in-silico PCR (counted products per allele):",
+        result.matrix_table().to_string(index=False),
+        "",
+        "verdicts:",
+    ]
+    for v in result.verdicts:
+        lines.append(f"  {v.reaction:<10} {v.deletion:<5} {v.verdict:<4}  {'; '.join(v.reasons)}")
+    if result.engines:
+        sites = result.sites_table()
+        lines += ["", "sites per engine and primer (by mismatches):"]
+        if sites.empty:
+            lines.append("  none")
+        else:
+            counts = sites.groupby(["engine", "primer", "mismatches"]).size().unstack(fill_value=0)
+            lines.append(counts.to_string())
+        counted = int(sum(p.counts for p in result.products))
+        lines.append(f"\nproducts in the genome: {counted} counted, "
+                     f"{len(result.products) - counted} blocked by 3'-end mismatches")  # fmt: skip
+    lines += [f"note: {n}" for n in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def render_specificity_html(result: SpecificityResult, assay: Assay) -> str:
+    """A self-contained HTML page with the specificity section (every string escaped)."""
+    from ikzf1assay.report.html import _environment
+
+    products = result.products_table()
+    return (
+        _environment()
+        .get_template("primer_report.html.j2")
+        .render(
+            result=result,
+            verdicts=json_records(result.verdicts_table()),
+            verdict_meanings=VERDICT_MEANINGS,
+            matrix=json_records(result.matrix_table()),
+            alleles=[c for c in result.matrix_table().columns if c != "reaction"],
+            products=json_records(products.head(200)),
+            n_products=len(products),
+            sites=json_records(result.sites_table().head(500)),
+            n_sites=len(result.sites),
+            provenance=_provenance(result, assay),
+        )
+    )
+
+
+def write_specificity(result: SpecificityResult, assay: Assay, folder: str | Path) -> list[Path]:
+    """sites.tsv, products.tsv, insilico.tsv, verdicts.tsv, specificity.json, report.html."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, frame in (
+        ("sites.tsv", result.sites_table()),
+        ("products.tsv", result.products_table()),
+        ("insilico.tsv", result.matrix_table()),
+        ("verdicts.tsv", result.verdicts_table()),
+    ):
+        frame.to_csv(folder / name, sep="\t", index=False)
+        written.append(folder / name)
+    doc = {"provenance": _provenance(result, assay), **result.to_dict()}
+    (folder / "specificity.json").write_text(
+        json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
+    (folder / "report.html").write_text(render_specificity_html(result, assay), encoding="utf-8")
+    return [*written, folder / "specificity.json", folder / "report.html"]
