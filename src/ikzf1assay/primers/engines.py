@@ -405,8 +405,11 @@ def remote_blast_sites(
     try:
         with _socket_timeout(timeout):
             handle = NCBIWWW.qblast(
+                # blastn-short's scoring, set directly: qblast's short_query switch would
+                # lower the E-value to 1000 (Primer-BLAST keeps 30000)
                 "blastn", database, query, word_size=7, expect=30000, filter="F",
-                megablast="no", short_query=True, hitlist_size=5000, format_type="XML",
+                megablast="no", nucl_reward=1, nucl_penalty=-3, gapcosts="5 2",
+                hitlist_size=5000, format_type="XML",
                 **kwargs,
             )  # fmt: skip
             text = handle.read()
