@@ -36,7 +36,7 @@ from Bio import SearchIO
 from Bio.Align import PairwiseAligner
 
 from ikzf1assay.errors import ExternalToolError, FileAccessError, ParameterError
-from ikzf1assay.primers.sites import Site, compare
+from ikzf1assay.primers.sites import Site, compare, unique_sites
 from ikzf1assay.sequence import reverse_complement
 
 __all__ = [
@@ -271,7 +271,7 @@ def _extend_all(
     max_mismatches: int,
 ) -> list[Site]:
     aligner = _aligner()
-    best: dict[tuple[str, str, int, str], Site] = {}
+    found: list[Site] = []
     for name, contig, qstart, qend, sstart, send in hsps:
         primer = primers[name]
         length = len(primer)
@@ -293,12 +293,9 @@ def _extend_all(
             window = reverse_complement(window)
         site = extend_hit(aligner, name, primer, window, contig=contig, window_start=w0,
                           strand=strand, engine=engine)  # fmt: skip
-        if site.mismatches > max_mismatches:
-            continue
-        kept = best.get(site.key)
-        if kept is None or site.mismatches < kept.mismatches:
-            best[site.key] = site
-    return sorted(best.values(), key=lambda s: (s.contig, s.start, s.primer, s.strand))
+        if site.mismatches <= max_mismatches:
+            found.append(site)
+    return unique_sites(found)
 
 
 def blast_sites(
@@ -472,8 +469,4 @@ def _sites_from_xml(
                     aligned.append(site)
     if genome is not None:
         return _extend_all(iter(hsps), primers, MemorySequences(genome), "remote", max_mismatches)
-    best: dict[tuple[str, str, int, str], Site] = {}
-    for s in aligned:
-        if s.key not in best or s.mismatches < best[s.key].mismatches:
-            best[s.key] = s
-    return sorted(best.values(), key=lambda s: (s.contig, s.start, s.primer, s.strand))
+    return unique_sites(aligned)

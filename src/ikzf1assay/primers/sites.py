@@ -39,6 +39,7 @@ __all__ = [
     "compare",
     "scan",
     "sites_table",
+    "unique_sites",
 ]
 
 THREE_PRIME_WINDOW = 5
@@ -275,6 +276,15 @@ def scan(
                     )  # fmt: skip
     sites.sort(key=lambda s: (s.contig, s.start, s.primer, s.strand))
     return sites
+
+
+def unique_sites(sites: Iterable[Site]) -> list[Site]:
+    """One site per :attr:`Site.key` (the one with fewest mismatches), in genome order."""
+    best: dict[tuple[str, str, int, str], Site] = {}
+    for s in sites:
+        if s.key not in best or s.mismatches < best[s.key].mismatches:
+            best[s.key] = s
+    return sorted(best.values(), key=lambda s: (s.contig, s.start, s.primer, s.strand))
 
 
 def _decode(codes: np.ndarray) -> str:

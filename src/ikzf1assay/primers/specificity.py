@@ -35,7 +35,7 @@ from ikzf1assay.primers.products import (
     find_products,
     products_table,
 )
-from ikzf1assay.primers.sites import Site, add_thermodynamics, scan, sites_table
+from ikzf1assay.primers.sites import Site, add_thermodynamics, scan, sites_table, unique_sites
 from ikzf1assay.reference.alleles import Allele
 from ikzf1assay.reference.locus import Locus
 
@@ -45,6 +45,7 @@ __all__ = [
     "ReactionVerdict",
     "SpecificityResult",
     "check_specificity",
+    "genome_sites",
     "insilico_pcr",
 ]
 
@@ -241,6 +242,50 @@ def _verdicts(
     return out
 
 
+def genome_sites(
+    primers: Mapping[str, str],
+    engines: Sequence[str],
+    *,
+    genome: str | Path | None = None,
+    blast_db: str | Path | None = None,
+    remote: Mapping[str, Any] | None = None,
+    max_mismatches: int = 3,
+    threads: int = 2,
+) -> tuple[list[Site], list[str]]:
+    """Sites of ``primers`` found by each of ``engines`` (see :func:`check_specificity`).
+
+    Returns the sites (each engine's own, thermodynamics not filled) and notes for the report.
+    """
+    from ikzf1assay.primers import engines as eng
+
+    unknown = [e for e in engines if e not in ENGINES]
+    if unknown:
+        raise ParameterError(f"unknown engine {unknown[0]!r}; choose from {', '.join(ENGINES)}")
+    sites: list[Site] = []
+    notes: list[str] = []
+    for name in engines:
+        if name in ("scan", "bowtie") and genome is None:
+            raise ParameterError(f"engine {name} needs --genome FASTA")
+        if name == "scan":
+            seqs = eng.FastaSequences(genome)  # type: ignore[arg-type]
+            records = {c: seqs.fetch(c, 0, seqs.length(c)) for c in seqs.contigs}
+            seqs.close()
+            found = scan(primers, records, max_mismatches)
+        elif name == "bowtie":
+            found = eng.bowtie_sites(genome, primers, max_mismatches, threads=threads)  # type: ignore[arg-type]
+        elif name == "blast":
+            found = eng.blast_sites(primers, genome=genome, blast_db=blast_db,
+                                    max_mismatches=5, threads=threads)  # fmt: skip
+        else:
+            found = eng.remote_blast_sites(primers, max_mismatches=5, **dict(remote or {}))
+            notes.append(
+                "remote BLAST: primer bases outside a hit could not be read and are counted "
+                "as mismatches (worst case)"
+            )
+        sites.extend(found)
+    return sites, notes
+
+
 def check_specificity(
     assay: Assay,
     locus: Locus,
@@ -273,46 +318,19 @@ def check_specificity(
         Sites with more mismatches are not reported (0-3 for scan and bowtie; BLAST keeps up
         to 5, since Primer-BLAST judges sites up to 5).
     """
-    from ikzf1assay.primers import engines as eng
-
     if not 0 <= max_mismatches <= 3:
         raise ParameterError(f"--max-mismatches must be 0-3; got {max_mismatches}")
     if max_size < 50:
         raise ParameterError(f"--max-size must be at least 50 bp; got {max_size}")
-    unknown = [e for e in engines if e not in ENGINES]
-    if unknown:
-        raise ParameterError(f"unknown engine {unknown[0]!r}; choose from {', '.join(ENGINES)}")
     conditions = conditions or assay.conditions
     primers = _primer_map(assay)
-    sites: list[Site] = []
-    notes: list[str] = []
-    for name in engines:
-        if name in ("scan", "bowtie") and genome is None:
-            raise ParameterError(f"engine {name} needs --genome FASTA")
-        if name == "scan":
-            seqs = eng.FastaSequences(genome)  # type: ignore[arg-type]
-            records = {c: seqs.fetch(c, 0, seqs.length(c)) for c in seqs.contigs}
-            seqs.close()
-            found = scan(primers, records, max_mismatches)
-        elif name == "bowtie":
-            found = eng.bowtie_sites(genome, primers, max_mismatches, threads=threads)  # type: ignore[arg-type]
-        elif name == "blast":
-            found = eng.blast_sites(primers, genome=genome, blast_db=blast_db,
-                                    max_mismatches=5, threads=threads)  # fmt: skip
-        else:
-            found = eng.remote_blast_sites(primers, max_mismatches=5, **dict(remote or {}))
-            notes.append(
-                "remote BLAST: primer bases outside a hit could not be read and are counted "
-                "as mismatches (worst case)"
-            )
-        sites.extend(found)
+    sites, notes = genome_sites(
+        primers, engines, genome=genome, blast_db=blast_db, remote=remote,
+        max_mismatches=max_mismatches, threads=threads,
+    )  # fmt: skip
     sites = add_thermodynamics(sites, primers, conditions)
     # Products from the union of the engines' sites, each site once.
-    unique: dict[tuple[str, str, int, str], Site] = {}
-    for s in sites:
-        if s.key not in unique or s.mismatches < unique[s.key].mismatches:
-            unique[s.key] = s
-    products = find_products(unique.values(), assay, max_size)
+    products = find_products(unique_sites(sites), assay, max_size)
     cells, per_allele = insilico_pcr(assay, alleles, conditions, max_size, max_mismatches)
     if locus.synthetic:
         notes.append(
