@@ -47,6 +47,7 @@ __all__ = [
     "check_specificity",
     "genome_sites",
     "insilico_pcr",
+    "reaction_verdicts",
 ]
 
 ENGINES = ("scan", "bowtie", "blast", "remote")
@@ -197,7 +198,7 @@ def _describe(products: Sequence[Product]) -> str:
     )
 
 
-def _verdicts(
+def reaction_verdicts(
     assay: Assay, cells: list[MatrixCell], genome_products: list[Product], genome_checked: bool
 ) -> list[ReactionVerdict]:
     out = []
@@ -349,6 +350,6 @@ def check_specificity(
         products=products,
         matrix=cells,
         allele_products=per_allele,
-        verdicts=_verdicts(assay, cells, products, bool(engines)),
+        verdicts=reaction_verdicts(assay, cells, products, bool(engines)),
         notes=notes,
     )
