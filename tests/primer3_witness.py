@@ -81,3 +81,25 @@ class Primer3Witness:
         m = re.search(r"dG = (-?[\d.]+)\s+t = (-?[\d.]+)", text)
         assert m, text
         return float(m.group(2)), float(m.group(1)) / 1000.0
+
+
+def boulder(tags: dict[str, object]) -> str:
+    """One Boulder-IO record from primer3-py style tags (lists of ranges as ``a-b c-d``)."""
+    lines = []
+    for key, value in tags.items():
+        if isinstance(value, list) and value and isinstance(value[0], list):
+            text = " ".join(f"{a}-{b}" for a, b in value)
+        elif isinstance(value, list):
+            text = ",".join(map(str, value))
+        else:
+            text = str(value)
+        lines.append(f"{key}={text}\n")
+    return "".join(lines) + "=\n"
+
+
+def primer3_core_design(tags: dict[str, object]) -> dict[str, str]:
+    """Debian's primer3_core run on one design record; its output tags."""
+    run = subprocess.run(
+        [_require("primer3_core")], input=boulder(tags), capture_output=True, text=True, check=True
+    )
+    return dict(line.split("=", 1) for line in run.stdout.splitlines() if "=" in line)

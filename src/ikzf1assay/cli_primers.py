@@ -92,6 +92,43 @@ def _specificity(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+def _size_range(text: str) -> tuple[int, int]:
+    from ikzf1assay.errors import ParameterError
+
+    try:
+        low, high = (int(x) for x in text.split("-"))
+    except ValueError:
+        raise ParameterError(f"--product-size {text!r}: expected MIN-MAX, e.g. 80-200") from None
+    return low, high
+
+
+def _design(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.primers.design import design_primers
+    from ikzf1assay.report.specificity import render_design_text, write_design
+
+    assay = load_assay(args.assay)
+    locus = locus_for_primers(args, assay)
+    alleles = alleles_from_args(args, locus)
+    around = None
+    if args.around is not None:
+        _, around, _ = parse_breakpoint(f"{args.deletion}={args.around}")
+    result = design_primers(
+        assay, locus, alleles, args.deletion, around=around, window=args.window,
+        product_size=_size_range(args.product_size) if args.product_size else None,
+        num_return=args.num, engines=_default_engines(args), genome=args.genome,
+        max_size=args.max_size, threads=args.threads,
+    )  # fmt: skip
+    if args.format == "json":
+        out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(render_design_text(result))
+    if args.output is not None:
+        files = write_design(result, assay, args.output)
+        out.write(f"wrote {', '.join(f.name for f in files)} to {args.output}\n")
+    return 0
+
+
 def add_primer_commands(primer_commands: Any, sub: Callable[..., argparse.ArgumentParser]) -> None:
     """Declare ``primers specificity`` (and ``primers design``) under ``primers``."""
     spec = sub(
@@ -132,3 +169,39 @@ def add_primer_commands(primer_commands: Any, sub: Callable[..., argparse.Argume
     spec.add_argument("--format", choices=("table", "json"), default="table")
     spec.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="write TSV/JSON/HTML")
     spec.set_defaults(handler=_specificity)
+
+    design = sub(
+        primer_commands,
+        "design",
+        help="design new breakpoint primers with Primer3, each checked and ranked",
+        description=(
+            "Primer3 (primer3-py) designs forward/reverse pairs whose product spans the "
+            "junction of the deletion (anywhere in the two breakpoint-cluster windows, or "
+            "--around a sequenced junction); every candidate goes through in-silico PCR on all "
+            "alleles, genome specificity (with --genome) and dimers with the existing primers, "
+            "and candidates are ranked: PASS before WARN before FAIL, then Primer3's penalty."
+        ),
+    )
+    design.add_argument("--deletion", required=True, help="Δ4-7, Δ2-7, Δ2-8 or Δ4-8 (D4-7 too)")
+    design.add_argument(
+        "--around", metavar="LEFT-RIGHT",
+        help="sequenced breakpoints: last base kept, first base kept after (chromosome)",
+    )  # fmt: skip
+    design.add_argument(
+        "--window", type=int, default=10, metavar="BP",
+        help="with --around: bases each side the product must cover (10)",
+    )  # fmt: skip
+    design.add_argument("--product-size", metavar="MIN-MAX", help="Primer3 product size range")
+    design.add_argument("--num", type=int, default=10, metavar="N", help="pairs to design (10)")
+    add_locus_arguments(design)
+    design.add_argument("--engine", action="append", choices=("scan", "bowtie", "blast", "remote"))
+    design.add_argument("--blast-db", type=Path, metavar="DB", help=argparse.SUPPRESS)
+    design.add_argument("--remote", action="store_true", help=argparse.SUPPRESS)
+    design.add_argument("--locus", metavar="FASTA|synthetic")
+    design.add_argument("--breakpoint", action="append", metavar="DEL=LEFT-RIGHT[:INS]",
+                        help="breakpoints of the other alleles (repeatable)")  # fmt: skip
+    design.add_argument("--max-size", type=int, default=4000, metavar="BP")
+    design.add_argument("--threads", type=int, default=2, metavar="N")
+    design.add_argument("--format", choices=("table", "json"), default="table")
+    design.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="candidates.tsv, JSON")
+    design.set_defaults(handler=_design)

@@ -7,11 +7,18 @@ from pathlib import Path
 from typing import Any
 
 from ikzf1assay.assay import Assay
+from ikzf1assay.primers.design import DesignResult
 from ikzf1assay.primers.specificity import SpecificityResult
 from ikzf1assay.report._json import json_records
 from ikzf1assay.report.provenance import provenance
 
-__all__ = ["render_specificity_html", "render_specificity_text", "write_specificity"]
+__all__ = [
+    "render_design_text",
+    "render_specificity_html",
+    "render_specificity_text",
+    "write_design",
+    "write_specificity",
+]
 
 VERDICT_MEANINGS = {
     "PASS": "one product on its own deletion allele, none on the wild type or in the genome",
@@ -109,3 +116,40 @@ def write_specificity(result: SpecificityResult, assay: Assay, folder: str | Pat
     )
     (folder / "report.html").write_text(render_specificity_html(result, assay), encoding="utf-8")
     return [*written, folder / "specificity.json", folder / "report.html"]
+
+
+def render_design_text(result: DesignResult) -> str:
+    """Designed candidates for people at a terminal, best first."""
+    left, right = result.breakpoints
+    lines = [
+        f"{result.deletion} on {result.locus}",
+        f"junction {left:,}|{right:,}; Primer3 target {result.target[1]} bp around it; "
+        f"product {result.product_size_range[0]}-{result.product_size_range[1]} bp",
+        "",
+    ]
+    table = result.table()
+    if table.empty:
+        lines.append("no candidate")
+    else:
+        shown = table[["rank", "forward", "reverse", "forward_tm", "reverse_tm", "product_size",
+                       "primer3_penalty", "worst_multiplex_dg", "verdict"]]  # fmt: skip
+        lines.append(shown.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
+        lines.append("")
+        lines += [f"{r.rank}. {r.reasons}" for r in table.itertuples()]
+    lines += [f"note: {n}" for n in result.notes]
+    return "\n".join(lines) + "\n"
+
+
+def write_design(result: DesignResult, assay: Assay, folder: str | Path) -> list[Path]:
+    """candidates.tsv and design.json (with provenance) in ``folder``."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tsv = folder / "candidates.tsv"
+    result.table().to_csv(tsv, sep="\t", index=False)
+    doc = {
+        "provenance": provenance(assay_file=assay.path, assay_sha256=assay.sha256),
+        **result.to_dict(),
+    }
+    js = folder / "design.json"
+    js.write_text(json.dumps(doc, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return [tsv, js]
