@@ -62,11 +62,11 @@ def test_candidates_span_the_whole_cluster_windows(
     d = locus.model.deletion(deletion)
     # the forward primer ends before the 5' window, the reverse starts after the 3' window
     assert locus.position(f + len(best.forward) - 1) < locus.model.clusters[d.from_cluster].start
-    left_kept = allele.junction or 0
-    assert (
-        locus.position(locus.index(allele.breakpoints[1]) + (r - left_kept))
-        > locus.model.clusters[d.to_cluster].end
-    )  # type: ignore[index]
+    assert allele.breakpoints is not None
+    assert allele.junction is not None
+    # allele index r >= junction is locus index index(right breakpoint) + (r - junction)
+    reverse_start = locus.position(locus.index(allele.breakpoints[1]) + r - allele.junction)
+    assert reverse_start > locus.model.clusters[d.to_cluster].end
     assert any("SYNTHETIC" in n for n in result.notes)
 
 
