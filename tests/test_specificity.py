@@ -362,3 +362,70 @@ def test_cli_without_genome_and_its_errors(
     assert "--max-mismatches must be 0-3; got 4" in capsys.readouterr().err
     assert main(["primers", "specificity", "--engine", "bowtie"], out=io.StringIO()) == 2
     assert "engine bowtie needs --genome FASTA" in capsys.readouterr().err
+
+
+def test_blast_tabular_parser_and_fast_extension_match_their_references(
+    assay: Assay, planted: tuple[Path, list[PlantedSite]], tmp_path: Path
+) -> None:
+    """parse_blast_tab equals Bio.SearchIO's blast-tab parser on real blastn output, and the
+    ungapped fast path of the extension changes nothing against aligning every HSP."""
+    import subprocess
+
+    from Bio import SearchIO
+
+    from ikzf1assay.primers import engines as eng
+
+    genome, _ = planted
+    primers = {p.name: p.sequence for p in assay.primers}
+    query = tmp_path / "q.fa"
+    query.write_text("".join(f">{n}\n{s}\n" for n, s in primers.items()), encoding="ascii")
+    fields = "qseqid sseqid qstart qend sstart send evalue bitscore"
+    out = subprocess.run(
+        ["blastn", *eng.BLAST_SETTINGS, "-db", str(eng.build_blast_db(genome)), "-query", str(query),
+         "-outfmt", f"6 {fields}", "-max_target_seqs", "100000"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    mine = list(eng.parse_blast_tab(out))
+    reference = []
+    for q in SearchIO.parse(io.StringIO(out), "blast-tab", fields=fields):  # type: ignore[no-untyped-call]
+        for hit in q:
+            for h in hit.hsps:
+                s0, s1 = h.hit_start, h.hit_end
+                ss, se = (s0 + 1, s1) if h.hit_strand >= 0 else (s1, s0 + 1)
+                reference.append((q.id, hit.id, h.query_start + 1, h.query_end, ss, se))
+    assert sorted(mine) == sorted(reference)
+    assert len(mine) > 1000
+
+    seqs = eng.FastaSequences(genome)
+    fast = eng._extend_all(iter(mine), primers, seqs, "blast", 5)
+    aligner = eng._aligner()
+    slow = []
+    for name, contig, qs, qe, ss, se in mine:
+        length = len(primers[name])
+        strand = "+" if ss <= se else "-"
+        lo, hi = (ss, se) if strand == "+" else (se, ss)
+        d0 = lo - 1 - (qs - 1) if strand == "+" else lo - 1 - (length - qe)
+        extra = abs((hi - lo) - (qe - qs)) + 3
+        w0, w1 = max(0, d0 - extra), min(seqs.length(contig), d0 + length + extra)
+        window = seqs.fetch(contig, w0, w1)
+        if strand == "-":
+            from ikzf1assay.sequence import reverse_complement
+
+            window = reverse_complement(window)
+        site = eng.extend_hit(
+            aligner,
+            name,
+            primers[name],
+            window,
+            contig=contig,
+            window_start=w0,
+            strand=strand,
+            engine="blast",
+        )
+        if site.mismatches <= 5:
+            slow.append(site)
+    from ikzf1assay.primers.sites import unique_sites
+
+    assert [(s.key, s.mismatches) for s in fast] == [
+        (s.key, s.mismatches) for s in unique_sites(slow)
+    ]
