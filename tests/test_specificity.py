@@ -91,15 +91,19 @@ def _check_counts(site: Site, planted: PlantedSite, length: int) -> None:
     assert site.mismatches_3p == sum(1 for p in from_3p if p <= 5)
 
 
+def _records(genome: Path) -> dict[str, str]:
+    import pysam
+
+    with pysam.FastaFile(str(genome)) as fa:
+        return {c: fa.fetch(c) for c in fa.references}
+
+
 def test_scan_finds_every_planted_site_with_its_mismatches(
     assay: Assay, planted: tuple[Path, list[PlantedSite]]
 ) -> None:
     genome, sites = planted
     primers = {p.name: p.sequence for p in assay.primers}
-    import pysam
-
-    with pysam.FastaFile(str(genome)) as fa:
-        records = {c: fa.fetch(c) for c in fa.references}
+    records = _records(genome)
     found = _found(scan(primers, records, 3))
     for key, truth in _truth(sites).items():
         assert key in found, key
@@ -111,10 +115,7 @@ def test_bowtie_finds_exactly_what_the_scan_finds(
 ) -> None:
     genome, sites = planted
     primers = {p.name: p.sequence for p in assay.primers}
-    import pysam
-
-    with pysam.FastaFile(str(genome)) as fa:
-        records = {c: fa.fetch(c) for c in fa.references}
+    records = _records(genome)
     by_scan = _found(scan(primers, records, 3))
     by_bowtie = _found(bowtie_sites(genome, primers, 3))
     assert by_bowtie.keys() == by_scan.keys()  # both exhaustive: same sites, background included

@@ -59,6 +59,24 @@ def _default_engines(args: argparse.Namespace) -> list[str]:
     return engines
 
 
+def _report(
+    args: argparse.Namespace,
+    out: TextIO,
+    document: dict[str, Any],
+    text: Callable[[], str],
+    write: Callable[[Path], list[Path]],
+) -> int:
+    """Print JSON or text (``--format``) and, with ``-o``, write the output files."""
+    if args.format == "json":
+        out.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    else:
+        out.write(text())
+    if args.output is not None:
+        files = write(args.output)
+        out.write(f"wrote {', '.join(f.name for f in files)} to {args.output}\n")
+    return 0
+
+
 def _specificity(args: argparse.Namespace, out: TextIO) -> int:
     from ikzf1assay.assay import load_assay
     from ikzf1assay.primers.specificity import check_specificity
@@ -82,14 +100,10 @@ def _specificity(args: argparse.Namespace, out: TextIO) -> int:
         remote=remote, max_size=args.max_size, max_mismatches=args.max_mismatches,
         threads=args.threads,
     )  # fmt: skip
-    if args.format == "json":
-        out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        out.write(render_specificity_text(result))
-    if args.output is not None:
-        files = write_specificity(result, assay, args.output)
-        out.write(f"wrote {', '.join(f.name for f in files)} to {args.output}\n")
-    return 0
+    return _report(
+        args, out, result.to_dict(), lambda: render_specificity_text(result),
+        lambda folder: write_specificity(result, assay, folder),
+    )  # fmt: skip
 
 
 def _size_range(text: str) -> tuple[int, int]:
@@ -119,14 +133,10 @@ def _design(args: argparse.Namespace, out: TextIO) -> int:
         num_return=args.num, engines=_default_engines(args), genome=args.genome,
         max_size=args.max_size, threads=args.threads,
     )  # fmt: skip
-    if args.format == "json":
-        out.write(json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
-    else:
-        out.write(render_design_text(result))
-    if args.output is not None:
-        files = write_design(result, assay, args.output)
-        out.write(f"wrote {', '.join(f.name for f in files)} to {args.output}\n")
-    return 0
+    return _report(
+        args, out, result.to_dict(), lambda: render_design_text(result),
+        lambda folder: write_design(result, assay, folder),
+    )  # fmt: skip
 
 
 def add_primer_commands(primer_commands: Any, sub: Callable[..., argparse.ArgumentParser]) -> None:
