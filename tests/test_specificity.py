@@ -23,7 +23,7 @@ from ikzf1assay.cli import main
 from ikzf1assay.errors import ExternalToolError
 from ikzf1assay.primers.engines import blast_sites, bowtie_sites, require_tool
 from ikzf1assay.primers.products import blocks_extension, find_products
-from ikzf1assay.primers.sites import Site, compare, scan
+from ikzf1assay.primers.sites import Site, add_thermodynamics, compare, scan
 from ikzf1assay.primers.specificity import check_specificity, insilico_pcr
 from ikzf1assay.reference import (
     all_alleles,
@@ -33,6 +33,7 @@ from ikzf1assay.reference import (
     write_fasta,
 )
 from ikzf1assay.reference.synthetic import PlantedSite, plant
+from primer3_witness import Primer3Witness
 
 LENGTHS = (1_500_000, 700_000)
 
@@ -430,3 +431,51 @@ def test_blast_tabular_parser_and_fast_extension_match_their_references(
     assert [(s.key, s.mismatches) for s in fast] == [
         (s.key, s.mismatches) for s in unique_sites(slow)
     ]
+
+
+def test_site_duplex_figures_equal_ntthal(
+    assay: Assay, planted: tuple[Path, list[PlantedSite]], witness: Primer3Witness
+) -> None:
+    """Duplex Tm/dG of primer and site: primer3-py against Debian's ntthal 2.6.1 (-a ANY,
+    primer against the reverse complement of the site), for sites with 0-3 mismatches."""
+    genome, _ = planted
+    primers = {p.name: p.sequence for p in assay.primers}
+    sites = add_thermodynamics(scan(primers, _records(genome), 3), primers, assay.conditions)
+    from ikzf1assay.sequence import reverse_complement
+
+    checked = 0
+    for k in range(4):
+        for site in [s for s in sites if s.mismatches == k][:3]:
+            tm, dg = witness.ntthal("ANY", primers[site.primer], reverse_complement(site.target))
+            assert site.tm == pytest.approx(tm, abs=0.01)
+            assert site.dg == pytest.approx(dg, abs=0.006)
+            checked += 1
+    assert checked == 12
+
+
+def test_report_escapes_contig_names(assay: Assay, tmp_path: Path) -> None:
+    genome = random_genome([50_000], seed=4, prefix="<b>x</b>")
+    primers = {p.name: p.sequence for p in assay.primers}
+    plant(genome, "F.4", primers["F.4"], "<b>x</b>1", 1000, "+")
+    path = write_fasta(tmp_path / "SYNTHETIC.fa", genome)
+    assert (
+        main(
+            [
+                "primers",
+                "specificity",
+                "--genome",
+                str(path),
+                "--locus",
+                "synthetic",
+                "--engine",
+                "scan",
+                "-o",
+                str(tmp_path / "out"),
+            ],
+            out=io.StringIO(),
+        )
+        == 0
+    )
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "&lt;b&gt;x&lt;/b&gt;1" in html
+    assert "<b>x</b>" not in html
