@@ -50,6 +50,7 @@ __all__ = [
     "parse_blast_tab",
     "remote_blast_sites",
     "require_tool",
+    "tool_version",
 ]
 
 # Primer-BLAST's search settings for primers (blastn-short, word size 7, E 30000, no filter).
@@ -78,6 +79,17 @@ def require_tool(name: str) -> str:
             f"(apt-get install {package}) or put {name} on PATH"
         )
     return path
+
+
+def tool_version(name: str) -> str:
+    """First line of ``name --version`` (``-version`` for BLAST+), or ``not found``."""
+    path = shutil.which(name)
+    if path is None:
+        return "not found"
+    flag = "-version" if name in ("blastn", "makeblastdb", "blastdbcmd") else "--version"
+    done = subprocess.run([path, flag], capture_output=True, text=True, check=False)
+    lines = (done.stdout or done.stderr).strip().splitlines()
+    return lines[0] if lines else "unknown"
 
 
 def _run(argv: list[str], what: str) -> str:

@@ -264,6 +264,12 @@ def genome_sites(
         raise ParameterError(f"unknown engine {unknown[0]!r}; choose from {', '.join(ENGINES)}")
     sites: list[Site] = []
     notes: list[str] = []
+    ambiguous = [n for n, s in primers.items() if any(b not in "ACGT" for b in s)]
+    if ambiguous and "bowtie" in engines:
+        notes.append(
+            f"{', '.join(ambiguous)}: IUPAC codes, which Bowtie counts as mismatches; the scan "
+            "engine matches them as the codes allow (--engine scan)"
+        )
     for name in engines:
         if name in ("scan", "bowtie") and genome is None:
             raise ParameterError(f"engine {name} needs --genome FASTA")

@@ -30,7 +30,11 @@ VERDICT_MEANINGS = {
 
 
 def _provenance(result: SpecificityResult, assay: Assay) -> dict[str, Any]:
+    from ikzf1assay.primers.engines import tool_version
+
+    tools = {"bowtie": "bowtie", "blast": "blastn"}
     return provenance(
+        tools={tools[e]: tool_version(tools[e]) for e in result.engines if e in tools},
         assay_file=assay.path,
         assay_sha256=assay.sha256,
         genome=result.genome,
