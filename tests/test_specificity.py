@@ -479,3 +479,18 @@ def test_report_escapes_contig_names(assay: Assay, tmp_path: Path) -> None:
     html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "&lt;b&gt;x&lt;/b&gt;1" in html
     assert "<b>x</b>" not in html
+
+
+def test_blast_db_alone_reads_hit_contigs_with_blastdbcmd(
+    assay: Assay, planted: tuple[Path, list[PlantedSite]]
+) -> None:
+    """With only a BLAST database (no FASTA), the bases around each hit come from blastdbcmd;
+    the sites are the same as with the FASTA."""
+    genome, _ = planted
+    primers = {p.name: p.sequence for p in assay.primers}
+    from ikzf1assay.primers.engines import build_blast_db
+
+    db = build_blast_db(genome)
+    with_fasta = [(s.key, s.mismatches) for s in blast_sites(primers, genome=genome)]
+    db_only = [(s.key, s.mismatches) for s in blast_sites(primers, blast_db=db)]
+    assert db_only == with_fasta
