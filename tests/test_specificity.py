@@ -290,7 +290,7 @@ def test_off_target_products_in_the_genome_fail_the_reaction(assay: Assay, tmp_p
     result = check_specificity(assay, locus, all_alleles(locus), engines=["scan"], genome=path)
     v = {x.reaction: x for x in result.verdicts}
     assert v["F.4+R-7"].verdict == "FAIL"
-    assert "F.4xR-7 SYNTHETIC_chr1:100001-100720 (720 bp, F/R" in v["F.4+R-7"].reasons[0]
+    assert "F.4×R-7 SYNTHETIC_chr1:100001-100720 (720 bp, F/R" in v["F.4+R-7"].reasons[0]
     assert v["F.2b+R-8"].verdict == "PASS"
     blocked = [p for p in result.products if not p.counts]
     assert [(p.left.primer, p.right.primer) for p in blocked] == [("F.2b", "R-8")]

@@ -192,7 +192,7 @@ def insilico_pcr(
 
 def _describe(products: Sequence[Product]) -> str:
     return "; ".join(
-        f"{p.left.primer}x{p.right.primer} {p.contig}:{p.start + 1}-{p.end} "
+        f"{p.left.primer}×{p.right.primer} {p.contig}:{p.start + 1}-{p.end} "
         f"({p.size} bp, {p.orientation}, weaker site Tm {p.stability_tm:.1f} C)"
         for p in products
     )
