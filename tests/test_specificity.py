@@ -129,7 +129,7 @@ def test_blast_finds_every_exact_site_and_measures_what_it_finds(
 ) -> None:
     genome, sites = planted
     primers = {p.name: p.sequence for p in assay.primers}
-    found = {k: s for k, s in _found(blast_sites(primers, genome=genome)).items()}
+    found = _found(blast_sites(primers, genome=genome))
     truth = _truth(sites)
     recall = {k: [0, 0] for k in range(4)}
     for key, t in truth.items():

@@ -275,9 +275,11 @@ def genome_sites(
             raise ParameterError(f"engine {name} needs --genome FASTA")
         if name == "scan":
             seqs = eng.FastaSequences(genome)  # type: ignore[arg-type]
-            records = {c: seqs.fetch(c, 0, seqs.length(c)) for c in seqs.contigs}
+            found = []
+            for contig in seqs.contigs:  # one chromosome in memory at a time
+                found += scan(primers, {contig: seqs.fetch(contig, 0, seqs.length(contig))},
+                              max_mismatches)  # fmt: skip
             seqs.close()
-            found = scan(primers, records, max_mismatches)
         elif name == "bowtie":
             found = eng.bowtie_sites(genome, primers, max_mismatches, threads=threads)  # type: ignore[arg-type]
         elif name == "blast":
