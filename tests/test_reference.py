@@ -231,3 +231,8 @@ def test_missing_or_unindexable_genome(tmp_path: Path) -> None:
     gz.write_bytes(gzip.compress(b">7\nACGT\n"))
     with pytest.raises(FileAccessError, match="bgzip, not gzip"):
         load_locus(gz)
+
+
+def test_junction_insertion_must_be_plain_bases(locus: Locus) -> None:
+    with pytest.raises(ParameterError, match=r"junction insertion 'GNT' has IUPAC codes at \[2\]"):
+        deletion_allele(locus, "Δ4-7", (50364000, 50398000), "GNT")

@@ -494,3 +494,18 @@ def test_blast_db_alone_reads_hit_contigs_with_blastdbcmd(
     with_fasta = [(s.key, s.mismatches) for s in blast_sites(primers, genome=genome)]
     db_only = [(s.key, s.mismatches) for s in blast_sites(primers, blast_db=db)]
     assert db_only == with_fasta
+
+
+def test_a_genome_that_is_not_fasta_is_a_clear_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = tmp_path / "notes.txt"
+    text.write_text("hello\n", encoding="utf-8")
+    assert (
+        main(
+            ["primers", "specificity", "--genome", str(text), "--locus", "synthetic"],
+            out=io.StringIO(),
+        )
+        == 1
+    )
+    assert "notes.txt: cannot open as an indexed FASTA" in capsys.readouterr().err

@@ -262,6 +262,8 @@ def genome_sites(
     unknown = [e for e in engines if e not in ENGINES]
     if unknown:
         raise ParameterError(f"unknown engine {unknown[0]!r}; choose from {', '.join(ENGINES)}")
+    if genome is not None and engines:
+        eng.FastaSequences(genome).close()  # a file that is no indexed FASTA fails here, clearly
     sites: list[Site] = []
     notes: list[str] = []
     ambiguous = [n for n, s in primers.items() if any(b not in "ACGT" for b in s)]

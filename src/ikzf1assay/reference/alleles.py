@@ -110,9 +110,14 @@ def deletion_allele(
             f"{d.exons_lost[0]}-{d.exons_lost[1]} ({first_lost.start:,}-{last_lost.end:,})"
         )
     try:
-        insertion, _ = normalise_dna(insertion)
+        insertion, ambiguous = normalise_dna(insertion)
     except ValueError as exc:
         raise ParameterError(f"{d.name}: junction insertion: {exc}") from None
+    if ambiguous:
+        raise ParameterError(
+            f"{d.name}: junction insertion {insertion!r} has IUPAC codes at {list(ambiguous)}; "
+            "a sequenced junction is written in A, C, G and T"
+        )
     i, j = locus.index(left), locus.index(right)
     head = locus.sequence[: i + 1] + insertion
     return Allele(
