@@ -24,7 +24,6 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import urllib.error
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -35,6 +34,7 @@ from typing import Any
 import pysam
 from Bio.Align import PairwiseAligner
 
+from ikzf1assay._net import network_error
 from ikzf1assay.errors import ExternalToolError, FileAccessError, ParameterError
 from ikzf1assay.primers.sites import Site, compare, unique_sites
 from ikzf1assay.sequence import reverse_complement
@@ -457,20 +457,13 @@ def remote_blast_sites(
                 **kwargs,
             )  # fmt: skip
             text = handle.read()
-    except urllib.error.HTTPError as exc:
-        if exc.code in (429, 503):
-            wait = exc.headers.get("Retry-After")
-            raise ExternalToolError(
-                f"{host} is throttling requests (HTTP {exc.code})"
-                f"{f'; the service asks to wait {wait} s' if wait else ''}; try again later"
-            ) from None
-        raise ExternalToolError(f"{host} answered HTTP {exc.code} {exc.reason}") from None
-    except TimeoutError:
-        raise ExternalToolError(f"{host} did not answer within {timeout:g} s") from None
-    except urllib.error.URLError as exc:
-        raise ExternalToolError(
-            f"cannot reach {host} ({exc.reason}); without network access use a local genome "
-            "with --genome or a BLAST database with --blast-db"
+    except OSError as exc:  # HTTPError, URLError and TimeoutError are all OSErrors
+        raise network_error(
+            exc,
+            host,
+            timeout,
+            "without network access use a local genome with --genome or a BLAST database "
+            "with --blast-db",
         ) from None
     except ValueError as exc:  # qblast's own parse of NCBI's error pages
         raise ExternalToolError(f"{host} refused the search: {exc}") from None

@@ -28,13 +28,13 @@ import datetime as _dt
 import hashlib
 import json
 import re
-import socket
 import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
+from ikzf1assay._net import network_error
 from ikzf1assay.errors import ExternalToolError, FileAccessError, ParameterError
 from ikzf1assay.reference.locus import Locus, load_locus, locus_contig_name
 from ikzf1assay.reference.model import BuildModel, load_gene_model
@@ -86,27 +86,14 @@ def _get(url: str, timeout: float) -> bytes:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             data: bytes = response.read()
             return data
-    except urllib.error.HTTPError as exc:
-        if exc.code in (429, 503):
-            wait = exc.headers.get("Retry-After")
-            after = f"; the service asks to wait {wait} s" if wait else ""
-            raise ExternalToolError(
-                f"{host} is throttling requests (HTTP {exc.code}){after}; try again later"
-            ) from None
-        raise ExternalToolError(f"{host} answered HTTP {exc.code} {exc.reason} for {url}") from None
-    except TimeoutError:
-        raise ExternalToolError(
-            f"{host} did not answer within {timeout:g} s; try again, or pass --timeout"
-        ) from None
-    except urllib.error.URLError as exc:
-        reason = exc.reason
-        if isinstance(reason, TimeoutError | socket.timeout):
-            raise ExternalToolError(
-                f"{host} did not answer within {timeout:g} s; try again, or pass --timeout"
-            ) from None
-        raise ExternalToolError(
-            f"cannot reach {host} ({reason}); without network access, download the region "
-            f"elsewhere or use a local genome with --genome"
+    except OSError as exc:  # HTTPError, URLError and TimeoutError are all OSErrors
+        raise network_error(
+            exc,
+            host,
+            timeout,
+            "without network access, download the region elsewhere or use a local genome "
+            "with --genome",
+            url,
         ) from None
 
 
