@@ -8,42 +8,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from ikzf1assay.cli_reference import add_locus_arguments, parse_breakpoint
-from ikzf1assay.errors import InputFormatError
+from ikzf1assay.cli_reference import (
+    add_locus_arguments,
+    alleles_from_args,
+    locus_from_args,
+    parse_breakpoint,
+)
 
-__all__ = ["add_primer_commands", "alleles_from_args", "locus_for_primers"]
-
-
-def locus_for_primers(args: argparse.Namespace, assay: Any) -> Any:
-    """``--locus synthetic|FILE``, else the locus inside ``--genome``, else the stand-in."""
-    from ikzf1assay.reference import load_locus, synthetic_locus
-
-    choice = args.locus
-    if choice == "synthetic" or (choice is None and args.genome is None):
-        return synthetic_locus(assay, args.build)
-    source = Path(choice) if choice is not None else args.genome
-    try:
-        return load_locus(source, args.build)
-    except InputFormatError as exc:
-        if choice is not None:
-            raise
-        raise InputFormatError(
-            f"{exc.message}; for in-silico PCR pass --locus FILE (e.g. from `ikzf1assay "
-            "reference fetch`) or --locus synthetic (the SYNTHETIC stand-in)",
-            source=exc.source,
-        ) from None
-
-
-def alleles_from_args(args: argparse.Namespace, locus: Any) -> list[Any]:
-    """Wild type and every deletion allele, with ``--breakpoint`` overrides."""
-    from ikzf1assay.reference import all_alleles, deletion_allele
-
-    alleles = all_alleles(locus)
-    for text in args.breakpoint or ():
-        name, points, insertion = parse_breakpoint(text)
-        chosen = deletion_allele(locus, name, points, insertion)
-        alleles = [chosen if a.name == chosen.name else a for a in alleles]
-    return list(alleles)
+__all__ = ["add_primer_commands"]
 
 
 def _default_engines(args: argparse.Namespace) -> list[str]:
@@ -83,7 +55,7 @@ def _specificity(args: argparse.Namespace, out: TextIO) -> int:
     from ikzf1assay.report.specificity import render_specificity_text, write_specificity
 
     assay = load_assay(args.assay)
-    locus = locus_for_primers(args, assay)
+    locus = locus_from_args(args, assay)
     alleles = alleles_from_args(args, locus)
     engines = _default_engines(args)
     remote = {
@@ -122,7 +94,7 @@ def _design(args: argparse.Namespace, out: TextIO) -> int:
     from ikzf1assay.report.specificity import render_design_text, write_design
 
     assay = load_assay(args.assay)
-    locus = locus_for_primers(args, assay)
+    locus = locus_from_args(args, assay)
     alleles = alleles_from_args(args, locus)
     around = None
     if args.around is not None:

@@ -12,9 +12,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from ikzf1assay.errors import ParameterError
+from ikzf1assay.errors import InputFormatError, ParameterError
 
-__all__ = ["add_reference_commands", "locus_from_args", "parse_breakpoint"]
+__all__ = [
+    "add_locus_arguments",
+    "add_reference_commands",
+    "alleles_from_args",
+    "locus_from_args",
+    "parse_breakpoint",
+]
 
 _BREAKPOINT = re.compile(
     r"^(?P<name>[^=]+)=(?P<left>[\d,]+)-(?P<right>[\d,]+)(?::(?P<ins>[A-Za-z]*))?$"
@@ -34,14 +40,37 @@ def parse_breakpoint(text: str) -> tuple[str, tuple[int, int], str]:
     return m.group("name").strip(), (left, right), m.group("ins") or ""
 
 
-def locus_from_args(args: argparse.Namespace) -> Any:
-    """The locus a command works on: ``--genome FASTA`` or the SYNTHETIC stand-in."""
-    from ikzf1assay.assay import load_assay
+def locus_from_args(args: argparse.Namespace, assay: Any) -> Any:
+    """``--locus synthetic|FILE`` (commands that have it), else the locus inside ``--genome``,
+    else the SYNTHETIC stand-in."""
     from ikzf1assay.reference import load_locus, synthetic_locus
 
-    if args.genome is not None:
-        return load_locus(args.genome, args.build)
-    return synthetic_locus(load_assay(getattr(args, "assay", None)), args.build)
+    choice = getattr(args, "locus", None)
+    if choice == "synthetic" or (choice is None and args.genome is None):
+        return synthetic_locus(assay, args.build)
+    source = Path(choice) if choice is not None else args.genome
+    try:
+        return load_locus(source, args.build)
+    except InputFormatError as exc:
+        if choice is not None or not hasattr(args, "locus"):  # no --locus to suggest
+            raise
+        raise InputFormatError(
+            f"{exc.message}; for in-silico PCR pass --locus FILE (e.g. from `ikzf1assay "
+            "reference fetch`) or --locus synthetic (the SYNTHETIC stand-in)",
+            source=exc.source,
+        ) from None
+
+
+def alleles_from_args(args: argparse.Namespace, locus: Any) -> list[Any]:
+    """Wild type and every deletion allele, with ``--breakpoint`` overrides."""
+    from ikzf1assay.reference import all_alleles, deletion_allele
+
+    alleles = all_alleles(locus)
+    for text in args.breakpoint or ():
+        name, points, insertion = parse_breakpoint(text)
+        chosen = deletion_allele(locus, name, points, insertion)
+        alleles = [chosen if a.name == chosen.name else a for a in alleles]
+    return list(alleles)
 
 
 def _show(args: argparse.Namespace, out: TextIO) -> int:
@@ -99,14 +128,11 @@ def _fetch(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def _alleles(args: argparse.Namespace, out: TextIO) -> int:
-    from ikzf1assay.reference import all_alleles, deletion_allele, write_fasta
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.reference import write_fasta
 
-    locus = locus_from_args(args)
-    alleles = all_alleles(locus)
-    for text in args.breakpoint or ():
-        name, points, insertion = parse_breakpoint(text)
-        chosen = deletion_allele(locus, name, points, insertion)
-        alleles = [chosen if a.name == chosen.name else a for a in alleles]
+    locus = locus_from_args(args, load_assay(args.assay))
+    alleles = alleles_from_args(args, locus)
     out.write(f"# {locus.name}\n")
     out.write("allele\tlength\tleft\tright\tdeleted\tjunction\n")
     for a in alleles:

@@ -28,7 +28,6 @@ import datetime as _dt
 import hashlib
 import json
 import re
-import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
