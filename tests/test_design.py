@@ -29,7 +29,7 @@ def locus(assay: Assay) -> Locus:
 
 def test_primer3_py_designs_what_primer3_core_designs(assay: Assay, locus: Locus) -> None:
     allele = deletion_allele(locus, "Δ4-7")
-    template, _, target = _template(locus, allele, None, 10, 400)
+    template, target = _template(locus, allele, None, 10, 400)
     seq = {
         "SEQUENCE_ID": "SYNTHETIC",
         "SEQUENCE_TEMPLATE": template,

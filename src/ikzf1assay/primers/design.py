@@ -156,8 +156,8 @@ def primer3_settings(assay: Assay, size_range: tuple[int, int], num_return: int)
 
 def _template(
     locus: Locus, allele: Allele, around: tuple[int, int] | None, window: int, flank: int
-) -> tuple[str, int, tuple[int, int]]:
-    """Template around the junction, its offset in the allele, and the target (start, length)."""
+) -> tuple[str, tuple[int, int]]:
+    """Template around the junction and the target in it (start, length)."""
     if allele.junction is None or allele.breakpoints is None:
         raise ParameterError(f"{allele.name} is not a deletion allele")
     j = allele.junction
@@ -172,7 +172,7 @@ def _template(
     start = max(0, j - left_part - flank)
     end = min(len(allele.sequence), j + right_part + flank)
     target = (j - left_part - start, left_part + right_part)
-    return allele.sequence[start:end], start, target
+    return allele.sequence[start:end], target
 
 
 def design_primers(
@@ -221,7 +221,7 @@ def design_primers(
     allele = deletion_allele(locus, name, around)
     alleles = [allele if a.name == name else a for a in alleles]
     flank = 400 if product_size is None else product_size[1]
-    template, _, target = _template(locus, allele, around, window, flank)
+    template, target = _template(locus, allele, around, window, flank)
     if product_size is None:
         product_size = (60, 200) if around else (target[1] + 40, target[1] + 300)
     if not 30 <= product_size[0] <= product_size[1]:

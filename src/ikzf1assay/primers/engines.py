@@ -36,7 +36,7 @@ from Bio.Align import PairwiseAligner
 
 from ikzf1assay._net import network_error
 from ikzf1assay.errors import ExternalToolError, FileAccessError, ParameterError
-from ikzf1assay.primers.sites import Site, compare, unique_sites
+from ikzf1assay.primers.sites import Sequences, Site, compare, unique_sites
 from ikzf1assay.sequence import reverse_complement
 
 __all__ = [
@@ -175,7 +175,6 @@ def bowtie_sites(
         raise ParameterError(f"Bowtie 1 allows 0-3 mismatches; got {max_mismatches}")
     tool = require_tool("bowtie")
     prefix = Path(index) if index is not None else build_bowtie_index(genome, threads=threads)
-    seqs = FastaSequences(genome)
     with tempfile.TemporaryDirectory() as tmp:
         query = Path(tmp) / "primers.fa"
         query.write_text("".join(f">{n}\n{s}\n" for n, s in primers.items()), encoding="ascii")
@@ -184,21 +183,23 @@ def bowtie_sites(
              str(prefix), str(query)],
             "bowtie",
         )  # fmt: skip
+    seqs = FastaSequences(genome)
     sites = []
-    for line in out.splitlines():
-        fields = line.split("\t")
-        name, strand, contig, offset = fields[0], fields[1], fields[2], int(fields[3])
-        primer = primers[name]
-        target = seqs.fetch(contig, offset, offset + len(primer))
-        if strand == "-":
-            target = reverse_complement(target)
-        sites.append(
-            compare(name, primer, target, contig=contig, start=offset,
-                    end=offset + len(primer), strand=strand, engine="bowtie")
-        )  # fmt: skip
-    seqs.close()
-    sites.sort(key=lambda s: (s.contig, s.start, s.primer, s.strand))
-    return sites
+    try:
+        for line in out.splitlines():
+            fields = line.split("\t")
+            name, strand, contig, offset = fields[0], fields[1], fields[2], int(fields[3])
+            primer = primers[name]
+            target = seqs.fetch(contig, offset, offset + len(primer))
+            if strand == "-":
+                target = reverse_complement(target)
+            sites.append(
+                compare(name, primer, target, contig=contig, start=offset,
+                        end=offset + len(primer), strand=strand, engine="bowtie")
+            )  # fmt: skip
+    finally:
+        seqs.close()
+    return unique_sites(sites)
 
 
 # --------------------------------------------------------------------------- BLAST+
@@ -301,7 +302,7 @@ def parse_blast_tab(text: str) -> Iterator[tuple[str, str, int, int, int, int]]:
 def _extend_all(
     hsps: Iterator[tuple[str, str, int, int, int, int]],
     primers: Mapping[str, str],
-    seqs: FastaSequences | MemorySequences,
+    seqs: Sequences,
     engine: str,
     max_mismatches: int,
 ) -> list[Site]:
@@ -382,7 +383,7 @@ def blast_sites(
             "blastn",
         )  # fmt: skip
         if genome is not None:
-            seqs: FastaSequences | MemorySequences = FastaSequences(genome)
+            seqs: Sequences = FastaSequences(genome)
         else:
             seqs = MemorySequences(_blastdb_contigs(db, out, Path(tmp)))
     return _extend_all(parse_blast_tab(out), primers, seqs, "blast", max_mismatches)
