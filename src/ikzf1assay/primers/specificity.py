@@ -76,7 +76,11 @@ class ReactionVerdict:
 
 @dataclass
 class SpecificityResult:
-    """Everything :func:`check_specificity` found; tables for TSV, ``to_dict`` for JSON."""
+    """Everything :func:`check_specificity` found; tables for TSV, ``to_dict`` for JSON.
+
+    ``allele_products`` holds, per allele, every product any two primers of the assay make on
+    it (the multiplex view, for Python users); the matrix keeps only each reaction's own.
+    """
 
     engines: tuple[str, ...]
     genome: str | None
