@@ -73,7 +73,7 @@ def test_contaminated_ntc_invalidates_exactly_its_reaction(
     controls = result.controls  # type: ignore[attr-defined]
     mine = controls[controls["reaction"] == reaction]
     assert not mine["valid"].any()
-    assert mine["reason"].str.contains("no-template control positive").all()
+    assert mine["reason"].str.contains("no-template control signal before the cut-off").all()
     assert bool(controls[controls["reaction"] != reaction]["valid"].all())
     wrong = merged[merged["expected_call"] != merged["call"]]
     assert wrong.empty, wrong[["sample", "expected_call", "call", "reason"]].to_string()
@@ -93,23 +93,45 @@ def test_failed_reference_gene_never_reads_as_not_detected(assay: Assay, tmp_pat
 
 
 def test_replicate_rule() -> None:
+    """Issue 12 part 2: any positive beside a negative is a repeat by default; review wells."""
+
     def group(*results: str) -> pd.DataFrame:
         return pd.DataFrame(
             {
-                "positive": [r == "pos" for r in results],
-                "late": [r == "late" for r in results],
-                "flags": "",
+                "well": [f"A{i + 1}" for i in range(len(results))],
+                "result": list(results),
+                "omitted": False,
+                "crossing": [30.0 if r == "review" else float("nan") for r in results],
+                "amplification_reason": "a doubt",
             }
         )
 
-    assert _replicates(group("pos", "pos", "neg")) == ("positive", "2 of 3 replicates positive")
-    assert _replicates(group("pos", "neg"))[0] == "inconclusive"
-    assert _replicates(group("late", "neg"))[0] == "inconclusive"
-    assert _replicates(group("pos", "neg", "neg")) == (
+    any_rule = "any-positive"
+    assert _replicates(group("positive", "positive"), any_rule, 36)[:2] == (
+        "positive",
+        "2 of 2 clear replicates positive",
+    )
+    assert _replicates(group("positive", "negative", "negative"), any_rule, 36)[0] == "inconclusive"
+    assert _replicates(group("positive", "positive", "negative"), any_rule, 36)[0] == "inconclusive"
+    assert _replicates(group("late", "negative"), any_rule, 36)[0] == "inconclusive"
+    assert _replicates(group("negative", "negative"), any_rule, 36)[:2] == (
+        "negative",
+        "0 of 2 replicates positive",
+    )
+    assert _replicates(group("positive", "review"), any_rule, 36) == (
+        "positive",
+        "1 of 1 clear replicates positive",
+        ["A2"],
+    )
+    state, why, _ = _replicates(group("negative", "review"), any_rule, 36)
+    assert (state, why) == ("inconclusive", "review the curve of A2: a doubt")
+    assert _replicates(group("positive", "positive", "negative"), "majority", 36)[0] == "positive"
+    assert _replicates(group("positive", "negative", "negative"), "majority", 36)[:2] == (
         "negative",
         "1 of 3 replicates positive (minority)",
     )
-    assert _replicates(group("neg", "neg")) == ("negative", "0 of 2 replicates positive")
+    omitted = group("positive", "positive").assign(omitted=True)
+    assert _replicates(omitted, any_rule, 36)[0] == "inconclusive"
 
 
 def test_layout_overrides_names_and_roles(assay: Assay, tmp_path: Path) -> None:

@@ -267,13 +267,16 @@ def test_curves_tsv_json_and_plots(tmp_path: Path) -> None:
     code, text = run(["curves", export, "--threshold", "instrument"])
     assert code == 0
     table = pd.read_csv(io.StringIO(text), sep="\t", keep_default_na=False)
-    assert list(table.columns[:13]) == [
+    assert list(table.columns[:16]) == [
         "well",
         "sample",
         "target",
         "reporter",
         "ct",
+        "amplification",
+        "amplification_reason",
         "amplified",
+        "ct_source",
         "efficiency",
         "baseline_start",
         "baseline_end",
@@ -302,6 +305,7 @@ def test_curves_tsv_json_and_plots(tmp_path: Path) -> None:
     assert doc["provenance"]["input_sha256"]
     a5 = next(w for w in doc["wells"] if w["well"] == "A5")
     assert a5["amplified"] is False
+    assert a5["amplification"] == "no"
     assert "NO_AMPLIFICATION" in a5["flags"]
     assert a5["ct"] is None
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [

@@ -10,7 +10,6 @@ published methods for the Vermeulen data (Ruijter et al., Methods 2013), in
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import numpy as np
@@ -224,12 +223,14 @@ def test_flags_late_and_threshold_modes() -> None:
         analyse_curves(plate, CurveSettings(threshold="instrument"))
 
 
-def test_reaction_without_curve_is_flagged() -> None:
+def test_reaction_without_curve_takes_the_instrument_result() -> None:
+    """Issue 12 part 5: no curve, but a result: the instrument's Ct, marked as such."""
     table = analyse_curves(read_run(GOOD / "abi7500_v2_unpaired.txt")).table
     b6 = table.set_index("well").to_dict("index")["B6"]
-    assert b6["flags"] == "NO_CURVE"
-    assert not b6["amplified"]
-    assert math.isnan(b6["ct"])
+    assert b6["flags"] == "NO_CURVE,CURVE_NOT_CHECKED"
+    assert b6["amplification"] == "yes"
+    assert b6["ct_source"] == "instrument"
+    assert b6["ct"] == pytest.approx(23.5)
 
 
 @settings(max_examples=30)

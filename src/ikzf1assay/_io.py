@@ -2,27 +2,46 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from ikzf1assay.errors import FileAccessError
 
-__all__ = ["read_file_bytes"]
+__all__ = ["read_file_bytes", "read_file_head"]
 
 
-def read_file_bytes(path: Path, expected: str, max_bytes: int) -> bytes:
-    """The bytes of ``path``; a FileAccessError saying what is wrong and what was ``expected``."""
+@contextmanager
+def _access(path: Path, expected: str) -> Iterator[None]:
     try:
-        size = path.stat().st_size
-        if size > max_bytes:
-            raise FileAccessError(
-                f"file is {size / 2**20:.0f} MiB; files above {max_bytes / 2**20:.0f} MiB "
-                f"are not read (expected {expected})",
-                source=path,
-            )
-        return path.read_bytes()
+        yield
     except FileNotFoundError:
         raise FileAccessError("file not found", source=path) from None
     except IsADirectoryError:
         raise FileAccessError(f"is a directory; expected {expected}", source=path) from None
     except PermissionError:
         raise FileAccessError("permission denied", source=path) from None
+
+
+def read_file_head(path: Path, expected: str, size: int = 4096) -> bytes:
+    """The first ``size`` bytes of ``path`` (to decide how to read it); errors as below."""
+    with _access(path, expected), path.open("rb") as fh:
+        return fh.read(size)
+
+
+def read_file_bytes(path: Path, expected: str, max_bytes: int, why: str = "") -> bytes:
+    """The bytes of ``path``; a FileAccessError saying what is wrong and what was ``expected``.
+
+    A file larger than ``max_bytes`` is refused from its size, before it is read; ``why``
+    (the reason for the limit) is added to that message.
+    """
+    with _access(path, expected):
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise FileAccessError(
+                f"file is {size / 2**20:.1f} MiB ({size} bytes); files above "
+                f"{max_bytes / 2**20:.0f} MiB are not read (expected {expected})"
+                + (f"; {why}" if why else ""),
+                source=path,
+            )
+        return path.read_bytes()

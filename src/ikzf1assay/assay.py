@@ -120,8 +120,11 @@ class Controls:
     ntc: str = "negative"
     positive_control: str = "positive"
     positive_control_required: bool = False
+    ntc_required: bool = True
+    replicate_rule: str = "any-positive"  # or "majority"
     ntc_names: tuple[str, ...] = ("NTC",)
     positive_control_names: tuple[str, ...] = ("PC",)
+    negative_control_names: tuple[str, ...] = ("NEG", "negative control", "WT", "wild type")
 
 
 # Allowed ranges of the reaction conditions: (low, high, unit, what).
@@ -738,8 +741,11 @@ class _Builder:
             "ntc",
             "positive_control",
             "positive_control_required",
+            "ntc_required",
+            "replicate_rule",
             "ntc_names",
             "positive_control_names",
+            "negative_control_names",
         }
         self.check_keys(data, allowed, "controls")
         ntc = self.get_str(data, "ntc", "controls", default="negative")
@@ -758,8 +764,21 @@ class _Builder:
                 None,
                 "positive_control",
             )
+        rule = self.get_str(data, "replicate_rule", "controls", default="any-positive")
+        if rule not in ("any-positive", "majority"):
+            raise self.fail(
+                f'replicate_rule must be "any-positive" or "majority", got {rule!r}',
+                "controls",
+                None,
+                "replicate_rule",
+            )
         defaults = Controls()
         return Controls(
+            ntc_required=self.get_bool(data, "ntc_required", "controls", True),
+            replicate_rule=rule,
+            negative_control_names=self.get_str_list(
+                data, "negative_control_names", "controls", default=defaults.negative_control_names
+            ),
             ntc=ntc,
             positive_control=pos,
             positive_control_required=self.get_bool(

@@ -17,7 +17,6 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-import pandas as pd
 from rich.console import Console
 
 from ikzf1assay import __version__
@@ -108,33 +107,83 @@ def _curves(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def _call(args: argparse.Namespace, out: TextIO) -> int:
-    import json
+def _omit(text: str) -> tuple[str, str]:
+    """``WELL=REASON`` of ``--omit``, the well normalised (``a05`` -> ``A5``)."""
+    from ikzf1assay.qpcr.plate import normalise_well
 
+    well, _, reason = text.partition("=")
+    try:
+        name = normalise_well(well.strip())[0]
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: {exc}; give WELL=REASON, e.g. A5=bubble"
+        ) from None
+    return name, reason.strip() or "omitted by the user (--omit)"
+
+
+def _call_settings(args: argparse.Namespace, batch: bool) -> Any:
+    from ikzf1assay.calling import CallSettings
+
+    omit: dict[str, str] = {}
+    for well, reason in args.omit or ():
+        if omit.get(well, reason) != reason:
+            raise ParameterError(f"--omit names well {well} twice ({omit[well]!r}, {reason!r})")
+        omit[well] = reason
+    if omit and batch:
+        raise ParameterError(
+            "--omit applies to a single export; for several exports or a folder, give the "
+            "wells to omit in an `omit` column of the layout file (--layout)"
+        )
+    return CallSettings(threshold=args.threshold, omit=omit, layout_strict=args.layout_strict)
+
+
+def _call(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay._outdir import atomic_output
     from ikzf1assay.assay import load_assay
-    from ikzf1assay.calling import CallSettings, call_run, read_layout
-    from ikzf1assay.qpcr import read_run
-    from ikzf1assay.report.calls import calls_document, write_run_outputs
+    from ikzf1assay.calling import read_layout
 
     assay = load_assay(args.assay)
     layout = read_layout(args.layout, assay) if args.layout else None
-    settings = CallSettings(threshold=args.threshold)
     exports: list[Path] = args.export
-    if len(exports) > 1 or exports[0].is_dir():
+    batch = len(exports) > 1 or exports[0].is_dir()
+    settings = _call_settings(args, batch)
+    if batch:
         return _call_batch(args, out, assay, layout, settings)
-    plate = read_run(exports[0], format=args.input_format)
+    if args.output is None:
+        return _call_one(args, out, assay, layout, settings, None)
+    try:
+        # the lock is held from here: a second run into the same folder stops at once
+        inputs = [p for p in (exports[0], args.assay, args.layout) if p is not None]
+        with atomic_output(args.output, inputs) as stage:
+            return _call_one(args, out, assay, layout, settings, stage)
+    except OSError as exc:
+        raise FileAccessError(
+            f"cannot write outputs: {exc.strerror or exc}", source=args.output
+        ) from None
+
+
+def _call_one(
+    args: argparse.Namespace,
+    out: TextIO,
+    assay: Any,
+    layout: Any,
+    settings: Any,
+    folder: Path | None,
+) -> int:
+    """Call the single export ``args.export[0]``; write its files into ``folder`` as it is."""
+    import json
+
+    from ikzf1assay.calling import call_run
+    from ikzf1assay.qpcr import read_run
+    from ikzf1assay.report.calls import calls_document, write_run_files
+
+    plate = read_run(args.export[0], format=args.input_format)
     calls = call_run(plate, assay, layout, settings)
-    if args.output is not None:
-        try:
-            write_run_outputs(calls, plate, assay, args.output)
-        except OSError as exc:
-            raise FileAccessError(
-                f"cannot write outputs: {exc.strerror}", source=args.output
-            ) from None
+    if folder is not None:
+        write_run_files(calls, plate, assay, folder, settings)
     if args.format == "json":
-        out.write(
-            json.dumps(calls_document(calls, plate, assay), ensure_ascii=False, indent=2) + "\n"
-        )
+        document = calls_document(calls, plate, assay, settings)
+        out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     else:
         table = calls.samples[["sample", "call", "status", "reason"]]
         out.write(table.to_string(index=False) + "\n")
@@ -153,32 +202,31 @@ def _call_batch(
     exports, skipped = expand_exports(args.export)
     for path, reason in skipped:
         log.warning("%s: not called: %s", path, reason)
-    with Progress(console=Console(stderr=True), transient=True) as progress:
-        task = progress.add_task("calling runs", total=len(exports))
-        result = call_batch(
-            exports, assay, args.output, layout, settings, lambda _: progress.advance(task)
-        )
     try:
-        args.output.mkdir(parents=True, exist_ok=True)
-        result.calls.to_csv(
-            args.output / "calls_combined.tsv", sep="\t", index=False, lineterminator="\n"
-        )
-        if skipped:
-            pd.DataFrame(skipped, columns=["path", "reason"]).to_csv(
-                args.output / "skipped.tsv", sep="\t", index=False, lineterminator="\n"
-            )
-        if not result.errors.empty:
-            result.errors.to_csv(
-                args.output / "errors.tsv", sep="\t", index=False, lineterminator="\n"
+        with Progress(console=Console(stderr=True), transient=True) as progress:
+            task = progress.add_task("calling runs", total=len(exports))
+            result = call_batch(
+                exports,
+                assay,
+                args.output,
+                layout,
+                settings,
+                lambda _: progress.advance(task),
+                skipped=skipped,
             )
     except OSError as exc:
-        raise FileAccessError(f"cannot write outputs: {exc.strerror}", source=args.output) from None
+        raise FileAccessError(
+            f"cannot write outputs: {exc.strerror or exc}", source=args.output
+        ) from None
     if not result.calls.empty:
         out.write(
             result.calls[["export", "sample", "call", "status"]].to_string(index=False) + "\n"
         )
     for row in result.errors.itertuples(index=False):
         print(f"ikzf1assay: error: {row.error}", file=sys.stderr)
+    for sample, rows in result.conflicts.groupby("sample", sort=False):
+        calls = "; ".join(f"{r.call} ({r.export})" for r in rows.itertuples(index=False))
+        out.write(f"CONFLICT: sample {sample} has different valid calls: {calls}\n")
     out.write(
         f"{len(exports) - len(result.errors)} of {len(exports)} exports called; "
         f"combined table: {args.output / 'calls_combined.tsv'}\n"
@@ -187,7 +235,34 @@ def _call_batch(
 
 
 def _demo(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay._outdir import atomic_output
+
+    if args.output is None:
+        with tempfile.TemporaryDirectory() as tmp:
+            _demo_call(Path(tmp), out)
+            _demo_cohort(Path(tmp), out)
+        out.write("(a temporary folder, removed now; pass -o OUTDIR to keep the outputs)\n")
+        return 0
+    try:
+        # the run's outputs replace OUTDIR as a whole (an earlier demo's cohort goes with it);
+        # the cohort is then written into it, so that its provenance names the final paths
+        with atomic_output(args.output) as stage:
+            _demo_call(stage, out)
+        _demo_cohort(args.output, out)
+    except OSError as exc:
+        raise FileAccessError(
+            f"cannot write outputs: {exc.strerror or exc}", source=args.output
+        ) from None
+    out.write(f"\noutputs written to {args.output}\n")
+    return 0
+
+
+def _demo_call(base: Path, out: TextIO) -> None:
+    """Call the bundled run, its files written into ``base`` as it is."""
     from importlib import resources
+
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.calling import CallSettings
 
     data = resources.files("ikzf1assay") / "data"
     export = Path(str(data / "demo_run_abi7500.txt"))
@@ -195,38 +270,26 @@ def _demo(args: argparse.Namespace, out: TextIO) -> int:
         f"ikzf1assay demo: calling the bundled SIMULATED run {export.name} "
         "(ABI 7500 Software v2 text; ikzf1assay simulate run --seed 1)\n\n"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        # without -o the outputs go to a temporary folder: the cohort step reads calls.tsv
-        base = args.output if args.output is not None else Path(tmp)
-        argv_calls = argparse.Namespace(
-            assay=None,
-            layout=None,
-            export=[export],
-            input_format="auto",
-            threshold="prefer-instrument",
-            output=base,
-            format="table",
-        )
-        _call(argv_calls, out)
-        truth = Path(str(data / "demo_run_truth.tsv")).read_text(encoding="utf-8").splitlines()
-        out.write("\nexpected (the simulator's truth):\n" + "\n".join(truth) + "\n")
-        if args.output is not None:
-            out.write(f"\noutputs written to {args.output}\n")
-        out.write(
-            "\nikzf1assay demo: linking these calls to a SIMULATED cohort of 142 patients "
-            "(ikzf1assay simulate cohort --seed 1) and running the cohort analysis\n\n"
-        )
-        clinical, other_calls = _write_simulated_cohort(1, base / "cohort_input")
-        cohort_args = argparse.Namespace(
-            clinical=clinical,
-            calls=[base / "calls.tsv", other_calls],
-            output=base / "cohort",
-            **COHORT_DEFAULTS,
-        )
-        _cohort(cohort_args, out)
-        if args.output is None:
-            out.write("(a temporary folder, removed now; pass -o OUTDIR to keep the outputs)\n")
-    return 0
+    call_args = argparse.Namespace(export=[export], input_format="auto", format="table")
+    _call_one(call_args, out, load_assay(None), None, CallSettings(), base)
+    truth = Path(str(data / "demo_run_truth.tsv")).read_text(encoding="utf-8").splitlines()
+    out.write("\nexpected (the simulator's truth):\n" + "\n".join(truth) + "\n")
+
+
+def _demo_cohort(base: Path, out: TextIO) -> None:
+    """Link ``base/calls.tsv`` to a simulated cohort, outputs in ``base/cohort``."""
+    out.write(
+        "\nikzf1assay demo: linking these calls to a SIMULATED cohort of 142 patients "
+        "(ikzf1assay simulate cohort --seed 1) and running the cohort analysis\n\n"
+    )
+    clinical, other_calls = _write_simulated_cohort(1, base / "cohort_input")
+    cohort_args = argparse.Namespace(
+        clinical=clinical,
+        calls=[base / "calls.tsv", other_calls],
+        output=base / "cohort",
+        **COHORT_DEFAULTS,
+    )
+    _cohort(cohort_args, out)
 
 
 def _simulate(args: argparse.Namespace, out: TextIO) -> int:
@@ -477,8 +540,10 @@ def build_parser() -> argparse.ArgumentParser:
             "Reads the export, recomputes the curves, checks the run's controls per reaction and "
             "each sample's DNA (reference gene), applies the replicate rule and calls each sample: "
             "a deletion, mixed, not detected (no recurrent IKZF1 intragenic deletion detected), "
-            "invalid or inconclusive, each with a reason. Writes calls.tsv, wells.tsv and "
-            "provenance.json into OUTDIR."
+            "invalid or inconclusive, each with a reason. Writes calls.tsv, wells.tsv, "
+            "provenance.json and report.html into OUTDIR (for several exports: a folder each, "
+            "calls_combined.tsv, errors.tsv, skipped.tsv and batch.log). OUTDIR must be new, "
+            "empty or written by ikzf1assay before; it is replaced as a whole when complete."
         ),
     )
     call.add_argument(
@@ -493,6 +558,16 @@ def build_parser() -> argparse.ArgumentParser:
         default="prefer-instrument",
         metavar="auto|instrument|VALUE",
         help="default: the instrument's threshold where exported, else auto",
+    )
+    call.add_argument(
+        "--omit",
+        type=_omit,
+        action="append",
+        metavar="WELL=REASON",
+        help="leave a well out of calling, with the reason (repeatable; single export only)",
+    )
+    call.add_argument(
+        "--layout-strict", action="store_true", help="the layout must name every well"
     )
     call.add_argument("--input-format", choices=FORMATS, default="auto")
     call.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")

@@ -1,31 +1,63 @@
-"""Calling several run exports in one go: one output folder each and a combined calls table."""
+"""Calling several run exports in one go: one output folder each and a combined calls table.
+
+The whole batch is one output folder, written by :func:`ikzf1assay._outdir.atomic_output`
+(complete or absent, never a mix of two batches): a folder per export (calls.tsv, wells.tsv,
+provenance.json, report.html), ``calls_combined.tsv``, ``errors.tsv`` (export, error),
+``skipped.tsv`` (path, reason) and ``batch.log`` (what happened to each export, with the
+traceback of any unexpected error).
+"""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+import shutil
+import traceback
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 import pandas as pd
 
+from ikzf1assay._outdir import MARKER, atomic_output, safe_name
+from ikzf1assay._tsv import write_tsv
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import CallSettings, call_run
+from ikzf1assay.calling.layout import Layout
 from ikzf1assay.errors import IkzfAssayError
 from ikzf1assay.qpcr.readers import detect_format, read_run
 from ikzf1assay.qpcr.readers.cfx import FORMAT as CFX
 
-__all__ = ["BatchResult", "call_batch", "expand_exports"]
+__all__ = [
+    "BATCH_FILES",
+    "CONFLICT",
+    "BatchResult",
+    "call_batch",
+    "expand_exports",
+    "flag_conflicts",
+]
 
 _CFX_PARTNER = re.compile(r"Quantification Amplification Results_[^.]+\.csv$", re.IGNORECASE)
+
+BATCH_FILES = ("calls_combined.tsv", "errors.tsv", "skipped.tsv", "batch.log")
+CONFLICT = "CONFLICT"
 
 
 @dataclass(frozen=True)
 class BatchResult:
-    """Combined calls (with the export's name in ``export``) and the exports that failed."""
+    """What a batch produced.
+
+    ``calls``: the combined calls, ``export`` (the export's file name) first, then the columns
+    of a run's calls; ``flags`` carries CONFLICT where a sample's valid calls differ between
+    exports. ``errors``: export, error. ``skipped``: path, reason. ``conflicts``: sample,
+    export, call, one row per valid call of a sample whose valid calls differ.
+    """
 
     calls: pd.DataFrame
-    errors: pd.DataFrame  # export, error
+    errors: pd.DataFrame
+    skipped: pd.DataFrame
+    conflicts: pd.DataFrame
 
 
 def expand_exports(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
@@ -33,7 +65,8 @@ def expand_exports(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, 
 
     In a folder, a file is taken when its content is a run export; a Bio-Rad CFX run is taken
     once, through its Cq results file (its amplification files are found from there).
-    Everything else is returned with the reason, to be reported, not dropped.
+    Everything else is returned with the reason, to be reported, not dropped. A file whose
+    detection fails unexpectedly is taken, so that calling it records the failure.
     """
     exports: list[Path] = []
     skipped: list[tuple[Path, str]] = []
@@ -50,54 +83,136 @@ def expand_exports(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, 
             except IkzfAssayError as exc:
                 skipped.append((file, exc.message))
                 continue
+            except OSError as exc:
+                skipped.append((file, f"cannot read: {exc.strerror or exc}"))
+                continue
+            except Exception:  # calling it records the failure in errors.tsv
+                pass
             exports.append(file)
     return exports, skipped
 
 
 def _folder_name(export: Path, taken: set[str]) -> str:
-    stem = re.sub(r"[^\w.-]+", "_", export.stem).strip("_") or "run"
+    stem = safe_name(export.stem)
     name, i = stem, 2
-    while name in taken:
+    while name.casefold() in taken:
         name, i = f"{stem}_{i}", i + 1
-    taken.add(name)
+    taken.add(name.casefold())
     return name
+
+
+def flag_conflicts(calls: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Add CONFLICT to the flags of every valid call of a sample whose valid calls differ.
+
+    An invalid or inconclusive result beside a valid one is a retest, not a conflict. The
+    calls themselves are left as they are.
+
+    Returns
+    -------
+    calls, conflicts
+        ``calls`` with the flags added; ``conflicts``: sample, export, call of those rows.
+    """
+    columns = ["sample", "export", "call"]
+    if calls.empty:
+        return calls, pd.DataFrame(columns=columns)
+    valid = calls[calls["status"] == "valid"]
+    calls_per_sample = valid.groupby("sample")["call"].nunique()
+    disputed = set(calls_per_sample[calls_per_sample > 1].index)
+    rows = (calls["status"] == "valid") & calls["sample"].isin(disputed)
+    out = calls.copy()
+    flags = out["flags"].fillna("").astype(str)
+    out["flags"] = flags.where(~rows, flags.map(lambda f: f"{f},{CONFLICT}" if f else CONFLICT))
+    return out, out.loc[rows, columns].reset_index(drop=True)
+
+
+def _call_each(
+    exports: list[Path],
+    assay: Assay,
+    stage: Path,
+    layout: Layout | None,
+    settings: CallSettings | None,
+    advance: Callable[[Path], None] | None,
+    log_file: TextIO,
+) -> tuple[list[pd.DataFrame], list[dict[str, str]]]:
+    from ikzf1assay.report.calls import write_run_files
+
+    frames: list[pd.DataFrame] = []
+    errors: list[dict[str, str]] = []
+    taken = {name.casefold() for name in (*BATCH_FILES, MARKER)}
+    for export in exports:
+        folder: Path | None = None
+        try:
+            plate = read_run(export)
+            if plate.info.format == CFX and _CFX_PARTNER.search(export.name):
+                continue  # the same run is read through its Cq results file
+            calls = call_run(plate, assay, layout, settings)
+            folder = stage / _folder_name(export, taken)
+            write_run_files(calls, plate, assay, folder, settings)
+            frames.append(calls.samples.assign(export=export.name))
+            log_file.write(f"called: {export} -> {folder.name}/\n")
+        except Exception as exc:
+            if folder is not None:
+                shutil.rmtree(folder, ignore_errors=True)  # no half-written folder
+            if isinstance(exc, IkzfAssayError):
+                message = str(exc)
+                log_file.write(f"error: {export}: {message}\n")
+            else:
+                message = (
+                    f"{export}: unexpected error ({type(exc).__name__}: {exc}); the traceback "
+                    "is in batch.log: please report it"
+                )
+                log_file.write(f"unexpected error: {export}\n{traceback.format_exc()}\n")
+            errors.append({"export": str(export), "error": message})
+        finally:
+            log_file.flush()
+            if advance is not None:
+                advance(export)
+    return frames, errors
 
 
 def call_batch(
     exports: list[Path],
     assay: Assay,
     outdir: Path,
-    layout: pd.DataFrame | None = None,
+    layout: Layout | None = None,
     settings: CallSettings | None = None,
     advance: Callable[[Path], None] | None = None,
+    skipped: Sequence[tuple[Path, str]] = (),
 ) -> BatchResult:
-    """Call each export into ``outdir/<export name>/``; combine the calls.
+    """Call each export into ``outdir/<export name>/``; combine the calls; write the batch.
 
-    An export that cannot be read or called is recorded in ``errors`` with its message and
-    the others go on; the caller decides the exit code.
+    An export that cannot be read or called, for whatever reason, is a row of ``errors`` and
+    the others go on; the caller decides the exit code. ``outdir`` is replaced as a whole when
+    the batch is complete (see :func:`ikzf1assay._outdir.atomic_output`).
+
+    Parameters
+    ----------
+    exports
+        The run exports, e.g. from :func:`expand_exports`.
+    assay, layout, settings
+        As for :func:`ikzf1assay.calling.call_run`.
+    outdir
+        The batch's output folder: absent, empty or an earlier output folder of this package.
+    advance
+        Called with each export when it is done (a progress bar).
+    skipped
+        Files not called and why (from :func:`expand_exports`), written to skipped.tsv.
     """
-    from ikzf1assay.report.calls import write_run_outputs
-
-    frames: list[pd.DataFrame] = []
-    errors: list[dict[str, str]] = []
-    taken: set[str] = set()
-    for export in exports:
-        try:
-            plate = read_run(export)
-            if plate.info.format == CFX and _CFX_PARTNER.search(export.name):
-                continue  # the same run is read through its Cq results file
-            calls = call_run(plate, assay, layout, settings)
-            write_run_outputs(calls, plate, assay, outdir / _folder_name(export, taken))
-            frames.append(calls.samples.assign(export=export.name))
-        except IkzfAssayError as exc:
-            errors.append({"export": str(export), "error": str(exc)})
-        finally:
-            if advance is not None:
-                advance(export)
-    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-    if not combined.empty:
-        combined = combined[["export", *[c for c in combined.columns if c != "export"]]]
-    return BatchResult(
-        calls=combined,
-        errors=pd.DataFrame(errors, columns=["export", "error"]),
-    )
+    with atomic_output(outdir, inputs=exports) as stage:
+        with (stage / "batch.log").open("w", encoding="utf-8") as log_file:
+            log_file.write(f"batch of {len(exports)} exports, started {dt.datetime.now():%c}\n")
+            frames, errors = _call_each(exports, assay, stage, layout, settings, advance, log_file)
+        combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+        if not combined.empty:
+            combined = combined[["export", *[c for c in combined.columns if c != "export"]]]
+        combined, conflicts = flag_conflicts(combined)
+        result = BatchResult(
+            calls=combined,
+            errors=pd.DataFrame(errors, columns=["export", "error"]),
+            skipped=pd.DataFrame([(str(p), r) for p, r in skipped], columns=["path", "reason"]),
+            conflicts=conflicts,
+        )
+        write_tsv(result.calls, stage / "calls_combined.tsv")
+        write_tsv(result.errors, stage / "errors.tsv")
+        write_tsv(result.skipped, stage / "skipped.tsv")
+    return result

@@ -5,19 +5,28 @@ The rule, step by step (every step's outcome is kept as evidence):
 1. **Reactions.** Each well's target is mapped to a reaction of the assay file through its
    aliases (or taken from the layout file). A target that maps to nothing is an error naming it
    and listing the names the assay knows.
-2. **Roles.** ``ntc``, ``positive_control`` or ``sample``: from the layout file; otherwise from
-   the export's task (NTC, positive control) or a sample name that is, or starts with as a word,
-   one of the assay's ``ntc_names`` / ``positive_control_names`` (``PC Δ4-7``, ``NTC-2``).
-3. **Wells.** A deletion well is *positive* when the assay's positive rule holds (amplified and
-   Ct < cut-off); *late* when amplified with Ct at or beyond the cut-off. A reference well is
-   *adequate* when amplified with Ct at or below the reference's ``ct_limit``.
-4. **Run validity, per reaction.** Every no-template control must be negative; a positive
-   control, where present, must be positive (and must be present when the assay says so). A
-   failed control invalidates that reaction for the whole run.
-5. **Replicates, per sample and reaction.** Positive when most valid replicates are positive;
-   *inconclusive* when they split evenly, or when the only signal is late; otherwise negative.
-6. **DNA adequacy.** The reference reaction must be adequate by the same majority; otherwise the
-   sample is ``invalid: DNA not amplifiable`` -- never "not detected".
+2. **Roles.** ``ntc``, ``positive_control``, ``negative_control`` (wild-type DNA) or
+   ``sample``: from the layout file; otherwise from the export's task or a sample name matching
+   the assay's alias lists (case, punctuation and a trailing number ignored: ``NTC1``,
+   ``dH2O``, ``PosK-Δ4-7``); names that look like controls but match no alias are listed in
+   the notes. Omitted wells (export flag, ``--omit``, layout) take no part in what follows.
+3. **Wells.** Each well's amplification is ``yes``, ``no`` or ``review``
+   (:mod:`ikzf1assay.qpcr.curves`). A deletion well is *positive* when ``yes`` with Ct < the
+   cut-off, *late* when ``yes`` with Ct at or beyond it, *review* when ``review``, else
+   *negative*. A reference well is *adequate* when ``yes`` with Ct <= ``ct_limit``.
+4. **Run validity, per reaction** (:mod:`ikzf1assay.calling.controls`): NTC present (when
+   ``ntc_required``) and without signal before the cut-off; positive control positive (flag
+   PC_MISSING when absent); negative control negative. A failed control invalidates that
+   reaction for the whole run.
+5. **Replicates, per sample and reaction.** ``any-positive`` rule (default): positive when
+   every clear replicate is positive; a positive beside a negative is *inconclusive* (repeat).
+   ``majority`` rule: most clear replicates decide (a minority positive is flagged
+   MINORITY_POSITIVE). A ``review`` replicate makes the reaction inconclusive ("review the
+   curve of C5: ...") unless the clear replicates are positive on their own (then the
+   positive stands, flagged REVIEW:C5). Late-only signal is inconclusive.
+6. **DNA adequacy.** The reference must be adequate in most of its replicates; a ``review``
+   reference well makes adequacy inconclusive (the sample is ``inconclusive``), an
+   inadequate one makes the sample ``invalid: DNA not amplifiable`` -- never "not detected".
 7. **Call.** ``invalid`` (DNA not amplifiable, or no reference wells; or a reaction invalid for
    the run and nothing positive), ``inconclusive`` (an inconclusive reaction, an invalid one
    next to a positive, or no positive while some reactions were not on the plate), else one
@@ -36,7 +45,6 @@ The rule, step by step (every step's outcome is kept as evidence):
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -45,6 +53,8 @@ import numpy as np
 import pandas as pd
 
 from ikzf1assay.assay import Assay, Reaction, ReferenceReaction
+from ikzf1assay.calling.controls import control_matcher, judge_controls, looks_like_control
+from ikzf1assay.calling.layout import Layout, apply_layout
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
 from ikzf1assay.qpcr.plate import Plate
@@ -58,7 +68,7 @@ __all__ = [
 
 NOT_DETECTED = "not detected"
 NOT_DETECTED_TEXT = "no recurrent IKZF1 intragenic deletion detected"
-ROLES = ("sample", "ntc", "positive_control")
+ROLES = ("sample", "ntc", "positive_control", "negative_control")
 
 
 @dataclass(frozen=True)
@@ -67,6 +77,8 @@ class CallSettings:
 
     threshold: str | float = "prefer-instrument"  # or auto, instrument, a number
     minor_subclone_cycles: float = 3.0
+    omit: Mapping[str, str] = field(default_factory=dict)  # well -> reason, the user's --omit
+    layout_strict: bool = False  # a layout must name every well of the plate
 
 
 @dataclass(frozen=True)
@@ -74,11 +86,12 @@ class RunCalls:
     """The result of calling one run."""
 
     samples: pd.DataFrame  # one row per sample: see CALL_COLUMNS
-    wells: pd.DataFrame  # the curve table plus reaction, role, positive, late, result
-    controls: pd.DataFrame  # per reaction: valid, reason, NTC and positive-control evidence
+    wells: pd.DataFrame  # the curve table plus reaction, role, omitted, positive, late, result
+    controls: pd.DataFrame  # per reaction: calling.controls.CONTROL_COLUMNS
     curves: CurveCalls
     threshold_mode: str
     notes: tuple[str, ...] = field(default=())
+    layout_sha256: str = ""
 
 
 CALL_COLUMNS = [
@@ -91,19 +104,23 @@ def _reaction_key(target: Reaction | ReferenceReaction) -> str:
 
 
 def assign_reactions(
-    wells: pd.DataFrame, assay: Assay, layout: pd.DataFrame | None, source: str
-) -> pd.DataFrame:
-    """``wells`` with ``reaction`` (deletion name or reference name), ``kind`` and ``role``."""
-    out = wells.copy()
+    wells: pd.DataFrame,
+    assay: Assay,
+    layout: Layout | None,
+    source: str,
+    *,
+    strict: bool = False,
+) -> tuple[pd.DataFrame, list[str]]:
+    """``wells`` with ``reaction`` (deletion name or reference name), ``kind``, ``role`` and
+    ``omit_reason``; and notes (wells that keep the export's names, control-like names)."""
+    notes: list[str] = []
     if layout is not None:
-        merged = out.merge(layout, on="well", how="left", suffixes=("", "_layout"))
-        has = merged["reaction_layout"].notna()
-        out["sample"] = np.where(has, merged["sample_layout"], out["sample"])
-        out["reaction_name"] = np.where(has, merged["reaction_layout"], out["target"])
-        out["role"] = np.where(has, merged["role_layout"], "")
+        out, notes = apply_layout(wells, layout, strict=strict, source=source)
     else:
+        out = wells.copy()
         out["reaction_name"] = out["target"]
         out["role"] = ""
+        out["omit_reason"] = ""
     reactions: list[str] = []
     kinds: list[str] = []
     unknown: dict[str, list[str]] = {}
@@ -129,28 +146,32 @@ def assign_reactions(
         )
     out["reaction"] = reactions
     out["kind"] = kinds
-    is_ntc = _name_matcher(assay.controls.ntc_names)
-    is_pc = _name_matcher(assay.controls.positive_control_names)
+    is_ntc = control_matcher(assay.controls.ntc_names)
+    is_pc = control_matcher(assay.controls.positive_control_names)
+    is_neg = control_matcher(assay.controls.negative_control_names)
     roles = []
+    doubtful: set[str] = set()
     for role, task, sample in zip(out["role"], out["task"], out["sample"], strict=True):
+        name = str(sample)
         if role:
             roles.append(role)
-        elif task == "NTC" or is_ntc(str(sample)):
+        elif task == "NTC" or is_ntc(name):
             roles.append("ntc")
-        elif task == "POSITIVE_CONTROL" or is_pc(str(sample)):
+        elif task == "POSITIVE_CONTROL" or is_pc(name):
             roles.append("positive_control")
+        elif task == "NEGATIVE_CONTROL" or is_neg(name):
+            roles.append("negative_control")
         else:
             roles.append("sample")
+            if looks_like_control(name):
+                doubtful.add(name)
+    if doubtful:
+        notes.append(
+            "sample name(s) that look like controls but match no control alias of the assay "
+            "file, called as patients: " + ", ".join(sorted(doubtful)[:20])
+        )
     out["role"] = roles
-    return out.drop(columns=["reaction_name"])
-
-
-def _name_matcher(names: tuple[str, ...]) -> Any:
-    """Matches a sample name that is one of ``names`` or starts with one as a word
-    (``PC``, ``PC Δ4-7``, ``NTC-2``), ignoring case; ``PCR7`` does not match ``PC``."""
-    words = "|".join(re.escape(n.strip()) for n in sorted(names, key=len, reverse=True))
-    pattern = re.compile(rf"^\s*(?:{words})(?:$|[\s\-_:#./(])", re.IGNORECASE)
-    return lambda sample: bool(pattern.match(sample))
+    return out.drop(columns=["reaction_name"]), notes
 
 
 def _threshold_mode(plate: Plate, requested: str | float) -> str | float:
@@ -161,10 +182,25 @@ def _threshold_mode(plate: Plate, requested: str | float) -> str | float:
     return "instrument" if bool(has.groupby(w["target"]).any().all()) else "auto"
 
 
+def _omissions(wells: pd.DataFrame, st: CallSettings, source: str) -> pd.Series:
+    """The omit reason per well: the user's (--omit), the layout's, or the export's flag."""
+    plate_wells = set(wells["well"])
+    missing = sorted(set(st.omit) - plate_wells)
+    if missing:
+        raise InputFormatError(
+            f"--omit names well(s) not on the plate: {', '.join(missing)}", source=source
+        )
+    reason = wells["omit_reason"].astype(str).copy()
+    user = wells["well"].map(lambda w: st.omit.get(w, ""))
+    reason = reason.where(user == "", "omitted by the user: " + user.astype(str))
+    export = wells["omit"].astype(bool) & (reason == "")
+    return reason.where(~export, "omitted in the export")
+
+
 def call_run(
     plate: Plate,
     assay: Assay,
-    layout: pd.DataFrame | None = None,
+    layout: Layout | None = None,
     settings: CallSettings | None = None,
 ) -> RunCalls:
     """Call every sample of a run. See the module documentation for the rule.
@@ -175,99 +211,105 @@ def call_run(
     """
     st = settings or CallSettings()
     mode = _threshold_mode(plate, st.threshold)
+    source = plate.info.file_name
     curves = analyse_curves(
         plate, CurveSettings(threshold=mode, ct_cutoff=assay.positive_rule.ct_cutoff)
     )
     wells = curves.table.merge(
-        plate.wells[["run", "well", "target", "task"]], on=["run", "well", "target"], how="left"
+        plate.wells[["run", "well", "target", "task", "omit"]],
+        on=["run", "well", "target"],
+        how="left",
     )
-    wells = assign_reactions(wells, assay, layout, plate.info.file_name)
+    wells, notes = assign_reactions(wells, assay, layout, source, strict=st.layout_strict)
+    wells["omit_reason"] = _omissions(wells, st, source)
+    wells["omitted"] = wells["omit_reason"] != ""
     rule = assay.positive_rule
-    amplified = wells["amplified"].astype(bool).to_numpy()
+    amp = wells["amplification"].to_numpy(dtype=object)
     ct = wells["ct"].to_numpy(dtype=float)
     crossing = wells["crossing"].to_numpy(dtype=float)
     deletion = (wells["kind"] == "deletion").to_numpy()
     positive = np.array(
-        [rule.is_positive(bool(a), float(c)) for a, c in zip(amplified, ct, strict=True)]
+        [rule.is_positive(a == "yes", float(c)) for a, c in zip(amp, ct, strict=True)]
     )
-    late = amplified & ~positive & np.isfinite(np.where(np.isfinite(ct), ct, crossing))
-    adequate = amplified & np.isfinite(ct) & (ct <= assay.reference.ct_limit)
+    late = (amp == "yes") & ~positive & np.isfinite(ct)
+    adequate = (amp == "yes") & np.isfinite(ct) & (ct <= assay.reference.ct_limit)
+    review = amp == "review"
     wells["positive"] = np.where(deletion, positive, adequate)
     wells["late"] = np.where(deletion, late, False)
-    wells["result"] = [
-        _well_result(bool(d), bool(p), bool(lt))
-        for d, p, lt in zip(deletion, wells["positive"], wells["late"], strict=True)
-    ]
-    controls = _controls(wells, assay)
+    wells["result"] = np.select(
+        [wells["omitted"].to_numpy(), review, deletion & positive, deletion & late, deletion,
+         adequate],
+        ["omitted", "review", "positive", "late", "negative", "adequate"],
+        "inadequate",
+    )  # fmt: skip
+    del crossing
+    controls = judge_controls(wells, assay)
     samples = _samples(wells, controls, assay, curves, st)
+    if layout is not None:
+        notes.append(f"layout {layout.path} (SHA-256 {layout.sha256})")
     return RunCalls(
-        samples=samples, wells=wells, controls=controls, curves=curves, threshold_mode=str(mode)
+        samples=samples,
+        wells=wells,
+        controls=controls,
+        curves=curves,
+        threshold_mode=str(mode),
+        notes=tuple(notes),
+        layout_sha256=layout.sha256 if layout is not None else "",
     )
 
 
-def _well_result(is_deletion: bool, positive: bool, late: bool) -> str:
-    if is_deletion:
-        return "positive" if positive else ("late" if late else "negative")
-    return "adequate" if positive else "inadequate"
-
-
-def _controls(wells: pd.DataFrame, assay: Assay) -> pd.DataFrame:
-    rows = []
-    names = [r.deletion for r in assay.reactions] + [assay.reference.name]
-    for name in names:
-        w = wells[wells["reaction"] == name]
-        ntc = w[w["role"] == "ntc"]
-        pc = w[w["role"] == "positive_control"]
-        reasons = []
-        bad_ntc = ntc[ntc["amplified"].astype(bool) & ntc["positive"].astype(bool)]
-        if len(bad_ntc):
-            reasons.append(
-                "no-template control positive ("
-                + ", ".join(_ct_text(w, c, " Ct ") for w, c in _well_cts(bad_ntc))
-                + ")"
-            )
-        if name != assay.reference.name:
-            bad_pc = pc[~pc["positive"].astype(bool)]
-            if len(bad_pc):
-                reasons.append("positive control negative (" + ", ".join(bad_pc["well"]) + ")")
-            if assay.controls.positive_control_required and pc.empty and not w.empty:
-                reasons.append("no positive control on the plate, and the assay requires one")
-        late_ntc = ntc[ntc["late"].astype(bool)]
-        rows.append(
-            {
-                "reaction": name,
-                "valid": not reasons,
-                "reason": "; ".join(reasons),
-                "ntc_wells": ",".join(ntc["well"]),
-                "positive_control_wells": ",".join(pc["well"]),
-                "warning": ("late signal in no-template control " + ", ".join(late_ntc["well"]))
-                if len(late_ntc)
-                else "",
-                "present": not w.empty,
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _replicates(group: pd.DataFrame) -> tuple[str, str]:
-    """(positive | negative | inconclusive, explanation) for one sample's reaction."""
-    usable = group[~group["flags"].astype(str).str.contains("NO_CURVE")]
+def _replicates(group: pd.DataFrame, rule: str, cutoff: float) -> tuple[str, str, list[str]]:
+    """(positive | negative | inconclusive, explanation, wells in review that were overruled)
+    for one sample's reaction. See the module documentation, step 5."""
+    usable = group[~group["omitted"].astype(bool)]
     n = len(usable)
     if n == 0:
-        return "inconclusive", "no analysable replicate"
-    n_pos = int(usable["positive"].astype(bool).sum())
-    n_late = int(usable["late"].astype(bool).sum())
-    if 2 * n_pos > n:
-        return "positive", f"{n_pos} of {n} replicates positive"
-    if 2 * n_pos == n and n_pos > 0:
-        return "inconclusive", f"replicates split: {n_pos} of {n} positive"
+        return "inconclusive", "no usable replicate (all omitted or missing)", []
+    result = usable["result"]
+    pos = usable[result == "positive"]
+    rev = usable[result == "review"]
+    n_pos, n_late, n_rev = len(pos), int((result == "late").sum()), len(rev)
+    n_clear = n - n_rev
+    reviews = [f"{w}: {r}" for w, r in zip(rev["well"], rev["amplification_reason"], strict=True)]
+    if rule == "majority":
+        positive_alone = 2 * n_pos > n_clear and n_pos > 0
+        split = 2 * n_pos == n_clear and n_pos > 0
+    else:
+        positive_alone = n_pos > 0 and n_pos == n_clear
+        split = 0 < n_pos < n_clear
+    if positive_alone:
+        return "positive", f"{n_pos} of {n_clear} clear replicates positive", list(rev["well"])
+    crossing = rev["crossing"].to_numpy(dtype=float)
+    if n_rev and n_pos == 0 and bool((np.isfinite(crossing) & (crossing >= cutoff)).all()):
+        return "inconclusive", (
+            f"only late signal (crossing at or after the cut-off) in {n_rev + n_late} of {n} "
+            "replicates; review the curve of " + "; ".join(reviews)
+        ), []  # fmt: skip
+    if n_rev:
+        return "inconclusive", "review the curve of " + "; ".join(reviews), []
+    if split:
+        return "inconclusive", f"replicates disagree: {n_pos} of {n} positive (repeat)", []
     if n_late and n_pos == 0:
-        return "inconclusive", f"only late signal (Ct >= cut-off) in {n_late} of {n} replicates"
-    return "negative", (
-        f"{n_pos} of {n} replicates positive (minority)"
-        if n_pos
-        else f"0 of {n} replicates positive"
-    )
+        return "inconclusive", f"only late signal (Ct >= cut-off) in {n_late} of {n} replicates", []
+    if n_pos:
+        return "negative", f"{n_pos} of {n} replicates positive (minority)", []
+    return "negative", f"0 of {n} replicates positive", []
+
+
+def _adequacy(group: pd.DataFrame) -> tuple[str, str]:
+    """(adequate | inadequate | inconclusive, explanation) of the reference wells."""
+    usable = group[~group["omitted"].astype(bool)]
+    if usable.empty:
+        return "inconclusive", "no usable reference well (all omitted)"
+    rev = usable[usable["result"] == "review"]
+    if len(rev):
+        return "inconclusive", "review the curve of " + "; ".join(
+            f"{w}: {r}" for w, r in zip(rev["well"], rev["amplification_reason"], strict=True)
+        )
+    n, n_ok = len(usable), int((usable["result"] == "adequate").sum())
+    if 2 * n_ok > n:
+        return "adequate", f"{n_ok} of {n} adequate"
+    return "inadequate", f"{n_ok} of {n} adequate"
 
 
 def _well_cts(group: pd.DataFrame, fallback: bool = False) -> list[tuple[str, float]]:
@@ -283,7 +325,13 @@ def _ct_text(well: str, ct: float, sep: str = ":") -> str:
 
 
 def _evidence(group: pd.DataFrame) -> str:
-    return " ".join(_ct_text(w, c) for w, c in _well_cts(group, fallback=True))
+    parts = []
+    for (well, ct), result in zip(_well_cts(group, fallback=True), group["result"], strict=True):
+        parts.append(_ct_text(well, ct) + ("" if result in _PLAIN_RESULTS else f"({result})"))
+    return " ".join(parts)
+
+
+_PLAIN_RESULTS = ("positive", "negative", "adequate", "inadequate")
 
 
 def _samples(
@@ -291,21 +339,31 @@ def _samples(
 ) -> pd.DataFrame:
     valid = dict(zip(controls["reaction"], controls["valid"], strict=True))
     control_reason = dict(zip(controls["reaction"], controls["reason"], strict=True))
+    control_flags = dict(zip(controls["reaction"], controls["flags"], strict=True))
     targets = curves.targets.groupby("target").agg(
         efficiency=("efficiency", "mean"), threshold=("threshold", "median")
     )
     reaction_of_target = {str(k): v for k, v in wells.groupby("reaction")["target"].first().items()}
     ref = assay.reference.name
+    rule = assay.controls.replicate_rule
     rows = []
     sample_wells = wells[wells["role"] == "sample"]
     for sample, group in sample_wells.groupby("sample", sort=True):
         evidence, flags, reasons = [], [], []
-        outcome: dict[str, tuple[str, str]] = {}
+        outcome: dict[str, tuple[str, str, list[str]]] = {}
         for reaction, rgroup in group.groupby("reaction", sort=False):
-            outcome[str(reaction)] = _replicates(rgroup)
+            if reaction != ref:
+                outcome[str(reaction)] = _replicates(rgroup, rule, assay.positive_rule.ct_cutoff)
             evidence.append(f"{reaction}[{_evidence(rgroup)}]")
+        if group["ct_source"].eq("instrument").any():
+            flags.append("CURVE_NOT_CHECKED")
+        omitted = group[group["omitted"].astype(bool)]
         ref_group = group[group["reaction"] == ref]
         deletions_done = [r.deletion for r in assay.reactions if r.deletion in outcome]
+        for d in deletions_done:
+            for word in filter(None, str(control_flags.get(d, "")).split(",")):
+                flags.append(f"{word}:{d}")
+            flags.extend(f"REVIEW:{w}" for w in outcome[d][2])
         positives = [
             d for d in deletions_done if outcome[d][0] == "positive" and valid.get(d, False)
         ]
@@ -316,21 +374,23 @@ def _samples(
         missing = [r.deletion for r in assay.reactions if r.deletion not in outcome]
         load = _load(group, positives, ref, targets, reaction_of_target)
         call, status = "", ""
+        adequacy, why = _adequacy(ref_group) if not ref_group.empty else ("", "")
         if ref_group.empty:
             call, status = "invalid", "invalid"
             reasons.append(f"no {ref} (reference gene) wells for this sample: DNA adequacy unknown")
         elif not valid.get(ref, False):
             call, status = "invalid", "invalid"
             reasons.append(f"{ref} reaction invalid for this run: {control_reason.get(ref, '')}")
-        elif outcome[ref][0] != "positive":
+        elif adequacy == "inconclusive":
+            call, status = "inconclusive", "inconclusive"
+            reasons.append(f"DNA adequacy inconclusive: {why}")
+        elif adequacy == "inadequate":
             call, status = "invalid", "invalid"
             cts = ", ".join(_ct_text(w, c, " Ct ") for w, c in _well_cts(ref_group))
             limit = assay.reference.ct_limit
             reasons.append(f"DNA not amplifiable: {ref} not amplified with Ct <= {limit:g} ({cts})")
-            if positives:
-                reasons.append(
-                    "a deletion reaction was positive nevertheless: " + ", ".join(positives)
-                )
+        if call and positives:
+            reasons.append("a deletion reaction was positive nevertheless: " + ", ".join(positives))
         if not call:
             for d in invalid_reactions:
                 reasons.append(f"{d} invalid for this run ({control_reason.get(d, '')})")
@@ -353,13 +413,21 @@ def _samples(
             else:
                 call, status = "mixed", "valid"
                 reasons.insert(0, "mixed: " + "; ".join(f"{d}: {outcome[d][1]}" for d in positives))
-            if call in ("mixed",) and load:
+            if call == "mixed" and load:
                 dominant = min(load.values(), key=lambda v: v["ct"])
                 for d, v in load.items():
                     if v["ct"] - dominant["ct"] > st.minor_subclone_cycles:
                         flags.append(f"MINOR_SUBCLONE:{d}")
-        for d, (state, why) in outcome.items():
-            if state == "negative" and "minority" in why:
+        if len(omitted):
+            reasons.append(
+                "omitted: "
+                + ", ".join(
+                    f"{w} ({r})"
+                    for w, r in zip(omitted["well"], omitted["omit_reason"], strict=True)
+                )
+            )
+        for d, (state, why_d, _) in outcome.items():
+            if state == "negative" and "minority" in why_d:
                 flags.append(f"MINORITY_POSITIVE:{d}")
         rows.append(
             {
@@ -373,7 +441,7 @@ def _samples(
                     for d, v in load.items()
                 ),
                 "evidence": " ".join(evidence),
-                "flags": ",".join(flags),
+                "flags": ",".join(dict.fromkeys(flags)),
             }
         )
     return pd.DataFrame(rows, columns=CALL_COLUMNS)

@@ -2,7 +2,9 @@
 
 Calls come from ``ikzf1assay call`` (``calls.tsv``: ``sample``, ``call``, ``status``) or any
 table with ``sample_id`` (or ``sample``) and ``call``; ``status`` and ``run_date`` are used when
-present. Without ``status`` a call is valid unless it reads invalid or inconclusive.
+present. Without ``status`` a call is valid unless it reads invalid or inconclusive. A cell
+that our TSV writers protected against spreadsheet formulas (``'-12``) reads as written
+before (``-12``): see :mod:`ikzf1assay._tsv`.
 
 Rule for several calls of one patient (repeat runs, several samples): the **latest valid call**
 counts, latest by ``run_date`` when given, otherwise by the order of the tables as passed and
@@ -21,6 +23,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ikzf1assay._tsv import restore_cell
 from ikzf1assay.cohort._table import read_table
 from ikzf1assay.errors import ClinicalDataError
 
@@ -66,7 +69,8 @@ def read_calls(paths: Sequence[str | Path]) -> pd.DataFrame:
             )
         idx = {h: i for i, h in enumerate(header)}
         rows = []
-        for line, row in zip(raw.lines, raw.rows, strict=True):
+        for line, cells in zip(raw.lines, raw.rows, strict=True):
+            row = [restore_cell(c) for c in cells]  # undo our TSVs' apostrophe (CSV injection)
             sample = row[idx[sample_col]].strip()
             call_text = row[idx["call"]].strip()
             if not sample:

@@ -49,6 +49,7 @@ from __future__ import annotations
 import functools
 import math
 import re
+from array import array
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -152,7 +153,7 @@ def _normalise_well(text: int | str, plate_size: int | None) -> tuple[str, int, 
     return f"{letters}{col}", row, col
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Loc:
     """Where a record was read: a text line, a sheet row, or a note; ``file`` when not the
     export itself (a CFX run's partner file)."""
@@ -208,7 +209,7 @@ class Skipped:
     reason: str
 
 
-@dataclass
+@dataclass(slots=True)
 class Reaction:
     """A reader's record of one reaction (run x well x target) before validation."""
 
@@ -231,7 +232,7 @@ class Reaction:
     loc: Loc = field(default_factory=Loc)  # where the record was read, for error messages
 
 
-@dataclass
+@dataclass(slots=True)
 class CurvePoint:
     """A reader's record of one fluorescence reading."""
 
@@ -318,8 +319,10 @@ def build_plate(
     Checks, each failing with an :class:`~ikzf1assay.errors.InputFormatError` that names the
     file and where the record was read: a well position that is not one; a reaction listed
     twice with different data; a curve whose cycles are not strictly increasing; a cycle or
-    fluorescence value that is not a finite number. Reactions with a curve but no result, or a
-    result but no curve, are kept and marked by ``has_curve`` / ``has_result``.
+    fluorescence value that is not a finite number; no reaction at all ("no wells").
+    Reactions with a curve but no result, or a result but no curve, are kept and marked by
+    ``has_curve`` / ``has_result``. ``points`` may be a generator: readings are stored as
+    columns as they come, so a reader need not hold them all as objects.
     """
     source = info.file_name
     seen: dict[tuple[str, str, str], Reaction] = {}
@@ -341,8 +344,14 @@ def build_plate(
             continue
         seen[key] = r
 
-    rows: list[dict[str, Any]] = []
+    # Column arrays, not a dict per reading: an export holds millions of readings, and their
+    # memory is what bounds the size of a file that can be read (see the readers' limits).
+    runs: list[str] = []
+    wells_: list[str] = []
+    targets: list[str] = []
+    values = {name: array("d") for name in ("cycle", "rn", "delta_rn", "passive_ref")}
     curve_keys: set[tuple[str, str, str]] = set()
+    names: dict[tuple[str, str, str], tuple[str, str, str]] = {}
     last: dict[tuple[str, str, str], tuple[float, Loc]] = {}
     for p in points:
         try:
@@ -368,10 +377,21 @@ def build_plate(
             )  # fmt: skip
         last[key] = (p.cycle, p.loc)
         curve_keys.add(key)
-        rows.append(
-            {"run": p.run, "well": p.well, "target": p.target, "cycle": p.cycle, "rn": p.rn,
-             "delta_rn": p.delta_rn, "passive_ref": p.passive_ref}
-        )  # fmt: skip
+        run, _, target = names.setdefault(key, key)  # one string per name, not per reading
+        runs.append(run)
+        wells_.append(p.well)
+        targets.append(target)
+        values["cycle"].append(p.cycle)
+        values["rn"].append(p.rn)
+        values["delta_rn"].append(p.delta_rn)
+        values["passive_ref"].append(p.passive_ref)
+    del last, names
+    if not seen and not curve_keys:
+        raise InputFormatError(
+            "no wells: the export holds no reaction (no well with a target, a result or a "
+            "curve); expected a run export with at least one used well",
+            source=source,
+        )
 
     for key in curve_keys - seen.keys():  # curves without any result or setup row
         run, well, target = key
@@ -395,9 +415,15 @@ def build_plate(
     wells = wells.sort_values(["run", "row", "column", "target"], kind="stable").reset_index(
         drop=True
     )
-    curves = pd.DataFrame(rows, columns=CURVE_COLUMNS)
-    if not curves.empty:
-        curves["cycle"] = curves["cycle"].astype(float)
+    curves = pd.DataFrame(
+        {
+            "run": pd.Series(runs, dtype=object),
+            "well": pd.Series(wells_, dtype=object),
+            "target": pd.Series(targets, dtype=object),
+            **{name: np.frombuffer(col, dtype=float) for name, col in values.items()},
+        },
+        columns=CURVE_COLUMNS,
+    )
     return Plate(info=info, wells=wells, curves=curves, skipped=tuple(skipped))
 
 

@@ -75,8 +75,18 @@ def split_line(line: str, delimiter: str) -> list[str]:
 
 
 def split_rows(lines: list[str], delimiter: str) -> list[list[str]]:
-    """Split lines into fields, honouring double quotes, trimming spaces."""
-    reader = csv.reader(io.StringIO("\n".join(lines)), delimiter=delimiter, quotechar='"')
+    """Split lines into fields, honouring double quotes, trimming spaces.
+
+    A field may be of any length (a pasted comment, a long sample name): the csv module's
+    field limit (128 KiB by default) is raised to the text's length when needed.
+    """
+    if not any('"' in line for line in lines):
+        # no quotes: the csv module would give the same fields, slower
+        return [[f.strip() for f in line.split(delimiter)] if line else [] for line in lines]
+    text = "\n".join(lines)
+    if len(text) >= csv.field_size_limit():
+        csv.field_size_limit(len(text) + 1)  # process-wide, only ever raised
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter, quotechar='"')
     return [[f.strip() for f in row] for row in reader]
 
 

@@ -19,9 +19,13 @@ Each section may be exported alone or all in one file.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
+from array import array
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import (
@@ -54,14 +58,47 @@ def looks_like(text: str) -> bool:
     )
 
 
+class TextRows:
+    """A text section's data rows, split into fields only when read.
+
+    The export's lines are held once; a row is its line number. Holding every row as a list of
+    field strings took some fifty times the file's size in memory.
+    """
+
+    def __init__(self, lines: list[str], delimiter: str) -> None:
+        self.lines = lines
+        self.delimiter = delimiter
+        self.numbers = array("l")  # 0-based line indices
+
+    def __len__(self) -> int:
+        return len(self.numbers)
+
+    def __iter__(self) -> Iterator[tuple[Loc, list[str]]]:
+        for i in self.numbers:
+            yield Loc(i + 1), split_line(self.lines[i], self.delimiter)
+
+
 @dataclass
 class Section:
-    """One block of an export: its name, header row and data rows, each with its location."""
+    """One block of an export: its name, header row and data rows, each with its location.
+
+    Workbook and SDS sections hold their rows in ``rows``; a text export's in ``text_rows``.
+    """
 
     name: str
     header: list[str]
     header_loc: Loc
     rows: list[tuple[Loc, list[str]]] = field(default_factory=list)
+    text_rows: TextRows | None = None
+
+    def data(self) -> Iterator[tuple[Loc, list[str]]]:
+        """Every data row with its location, in file order."""
+        yield from self.rows
+        if self.text_rows is not None:
+            yield from self.text_rows
+
+    def __len__(self) -> int:
+        return len(self.rows) + (len(self.text_rows) if self.text_rows is not None else 0)
 
 
 # Column names that mean the same thing in different software versions -> one name.
@@ -73,6 +110,7 @@ _SYNONYMS = {
 }  # fmt: skip
 
 
+@functools.lru_cache(maxsize=1024)
 def _key(name: str) -> str:
     """Canonical header name: case, spaces, the Cyrillic т of 'Cт' and synonyms ignored."""
     key = re.sub(r"\s+", " ", name.replace("\u0442", "t").replace("\u0422", "T")).strip().lower()
@@ -102,13 +140,17 @@ class _Table:
 
     def number(self, line: Loc, row: list[str], *names: str, required: bool = False) -> float:
         value = self.text(row, *names)
-        column = next((self.index[_key(n)] for n in names if _key(n) in self.index), None)
         if required and not value:
-            raise self.error(line, f"missing {names[0]} value; expected a number", column)
+            raise self.error(line, f"missing {names[0]} value; expected a number", self._at(names))
         try:
             return self.numbers.parse(value)
         except ValueError:
-            raise self.error(line, f"{names[0]} {value!r} is not a number", column) from None
+            raise self.error(
+                line, f"{names[0]} {value!r} is not a number", self._at(names)
+            ) from None
+
+    def _at(self, names: tuple[str, ...]) -> int | None:
+        return next((self.index[_key(n)] for n in names if _key(n) in self.index), None)
 
     def error(self, loc: Loc, message: str, column: int | None = None) -> InputFormatError:
         where = loc.cell(column) or f"[{self.section.name}]"
@@ -121,6 +163,7 @@ def _sections(lines: list[str], source: str) -> tuple[dict[str, str], list[Secti
     skipped: list[Skipped] = []
     current: Section | None = None
     delimiter = "\t"
+    header_start = ""
     i = 0
     while i < len(lines):
         line = lines[i]
@@ -138,7 +181,9 @@ def _sections(lines: list[str], source: str) -> tuple[dict[str, str], list[Secti
                 i = j
                 continue
             delimiter = guess_delimiter(lines[j])
-            current = Section(name, split_line(lines[j], delimiter), Loc(j + 1))
+            header_fields = split_line(lines[j], delimiter)
+            current = Section(name, header_fields, Loc(j + 1), text_rows=TextRows(lines, delimiter))
+            header_start = header_fields[0][:4] if header_fields else ""
             sections.append(current)
             i = j + 1
             continue
@@ -149,12 +194,12 @@ def _sections(lines: list[str], source: str) -> tuple[dict[str, str], list[Secti
             pass  # blank lines separate blocks; data rows resume after them only in a table
         elif current is not None and delimiter not in line and (kv := _KEY_VALUE.match(line)):
             settings[kv.group(1).strip()] = kv.group(2).strip()
-        elif current is not None:
-            fields = split_line(line, delimiter)
-            if fields == current.header:  # exports pasted together repeat the header row
+        elif current is not None and current.text_rows is not None:
+            # exports pasted together repeat the header row (data rows start with a number)
+            if header_start in line and split_line(line, delimiter) == current.header:
                 skipped.append(Skipped(f"line {lineno}", "the header row again; read as a header"))
             else:
-                current.rows.append((Loc(lineno), fields))
+                current.text_rows.numbers.append(i)
         else:
             skipped.append(Skipped(f"line {lineno}", "text outside any [section]"))
         i += 1
@@ -188,7 +233,7 @@ def read_sections(
         raise InputFormatError(
             "no [Sample Setup], [Amplification Data] or [Results] section found", source=source
         )
-    all_fields = [f for s in sections for _, row in s.rows[:2000] for f in row]
+    all_fields = [f for s in sections for _, row in islice(s.data(), 2000) for f in row]
     numbers = Numbers.infer(all_fields)
     block = settings.get("Block Type", "")
     size_match = re.search(r"(\d+)-Well", block)
@@ -263,6 +308,36 @@ def read_sections(
             reactions[key] = Reaction(well=key[0], target=target, loc=where)
         return reactions[key]
 
+    # The targets each section gives a well, with where, to find sections that disagree.
+    targets_in: dict[str, dict[str, dict[str, Loc]]] = {}
+    samples_in: dict[tuple[str, str], tuple[str, str, Loc]] = {}
+
+    def agree(table: _Table, well: str, target: str, sample: str, loc: Loc) -> None:
+        """An error when an earlier section gives this well other targets or another sample."""
+        here = table.section.name
+        for name, by_well in targets_in.items():
+            known = by_well.get(well)
+            if name == here or not known or target in known:
+                continue
+            first = ", ".join(repr(k) for k in known)
+            raise table.error(
+                loc,
+                f"[{name}] and [{here}] disagree on well {well}: target {first} in [{name}] "
+                f"({next(iter(known.values()))}), {target!r} in [{here}]; export the run "
+                "again (all sections from one analysis)",
+            )
+        targets_in.setdefault(here, {}).setdefault(well, {}).setdefault(target, loc)
+        if not sample:
+            return
+        earlier = samples_in.setdefault((well, target), (here, sample, loc))
+        if earlier[1] != sample:
+            raise table.error(
+                loc,
+                f"[{earlier[0]}] and [{here}] disagree on the sample of well {well} target "
+                f"{target!r}: {earlier[1]!r} in [{earlier[0]}] ({earlier[2]}), {sample!r} in "
+                f"[{here}]; export the run again (all sections from one analysis)",
+            )
+
     setup = by_name.get("sample setup")
     if setup is not None:
         t = _Table(setup, source, numbers)
@@ -275,7 +350,7 @@ def read_sections(
             )
         else:
             empty = 0
-            for line, row in setup.rows:
+            for line, row in setup.data():
                 well = well_of(t, line, row)
                 target = t.text(row, "Target Name")
                 if not target:
@@ -283,11 +358,13 @@ def read_sections(
                     continue
                 if not first_time(t, well, target, line, row):
                     continue
+                agree(t, well, target, t.text(row, "Sample Name"), line)
                 r = reaction(well, target, line)
                 r.sample = t.text(row, "Sample Name") or r.sample
                 r.task = normalise_task(t.text(row, "Task")) if t.text(row, "Task") else r.task
                 r.reporter = t.text(row, "Reporter") or r.reporter
                 r.quencher = t.text(row, "Quencher") or r.quencher
+                r.omit = r.omit or bool(_bool(t.text(row, "Omit")))
                 q = t.number(line, row, "Quantity")
                 r.quantity = q if not math.isnan(q) else r.quantity
             if empty:
@@ -306,7 +383,7 @@ def read_sections(
                 Skipped(str(results.header_loc), "[Results] has no CT column (genotyping layout?)")
             )
         else:
-            for line, row in results.rows:
+            for line, row in results.data():
                 well = well_of(t, line, row)
                 target = t.text(row, "Target Name")
                 ct_index = t.index[_key("CT")]
@@ -318,6 +395,7 @@ def read_sections(
                     )
                 if not first_time(t, well, target, line, row):
                     continue
+                agree(t, well, target, t.text(row, "Sample Name"), line)
                 r = reaction(well, target, line)
                 r.sample = t.text(row, "Sample Name") or r.sample
                 task = t.text(row, "Task")
@@ -331,20 +409,21 @@ def read_sections(
                 r.auto_threshold = _bool(t.text(row, "Automatic Ct Threshold"))
                 r.baseline_start = t.number(line, row, "Baseline Start")
                 r.baseline_end = t.number(line, row, "Baseline End")
-                r.omit = _bool(t.text(row, "Omit")) or False
+                # omitted in either section is omitted: the lab took the well out
+                r.omit = r.omit or bool(_bool(t.text(row, "Omit")))
                 q = t.number(line, row, "Quantity")
                 r.quantity = q if not math.isnan(q) else r.quantity
 
-    passive: dict[tuple[str, float], float] = {}
+    passive: dict[str, dict[float, float]] = {}  # well -> cycle -> passive reference signal
     multi = by_name.get("multicomponent data")
-    if multi is not None and multi.rows:
+    if multi is not None and len(multi):
         t = _Table(multi, source, numbers)
         dye = info.passive_reference
         if dye and t.has(dye):
-            for line, row in multi.rows:
+            for line, row in multi.data():
                 well = well_of(t, line, row)
                 cycle = t.number(line, row, "Cycle", required=True)
-                passive[(well, cycle)] = t.number(line, row, dye)
+                passive.setdefault(well, {})[cycle] = t.number(line, row, dye)
         else:
             skipped.append(
                 Skipped(
@@ -354,8 +433,8 @@ def read_sections(
                 )
             )
 
-    points: list[CurvePoint] = []
     amp = by_name.get("amplification data")
+    points: Iterator[CurvePoint] = iter(())
     if amp is not None:
         t = _Table(amp, source, numbers)
         for name in ("Well", "Cycle", "Rn"):
@@ -364,37 +443,51 @@ def read_sections(
                     amp.header_loc,
                     f"no {name} column; expected Well, Cycle, Target Name, Rn, Delta Rn",
                 )
-        empty = 0
-        for line, row in amp.rows:
-            rn_text = t.text(row, "Rn")
-            target = t.text(row, "Target Name")
-            if not rn_text and not target:
-                empty += 1
-                continue
-            if len(row) < len(t.section.header) - 1 and not rn_text:
-                raise t.error(
-                    line,
-                    f"row has {len(row)} of {len(t.section.header)} fields; is the file truncated?",
-                )
-            well = well_of(t, line, row)
-            cycle = t.number(line, row, "Cycle", required=True)
-            points.append(
-                CurvePoint(
-                    well=well,
-                    target=target,
-                    cycle=cycle,
-                    rn=t.number(line, row, "Rn", required=True),
-                    delta_rn=t.number(line, row, "Delta Rn"),
-                    passive_ref=passive.get((well, cycle), math.nan),
-                    loc=line,
-                )
-            )
-        if empty:
-            skipped.append(
-                Skipped(f"[Amplification Data] {amp.header_loc}+", f"{empty} rows of empty wells")
-            )
+        points = _curve_points(amp, t, well_of, agree, passive, skipped)
 
     return build_plate(info, reactions.values(), points, skipped)
+
+
+def _curve_points(
+    amp: Section,
+    t: _Table,
+    well_of: Callable[[_Table, Loc, list[str]], str],
+    agree: Callable[[_Table, str, str, str, Loc], None],
+    passive: dict[str, dict[float, float]],
+    skipped: list[Skipped],
+) -> Iterator[CurvePoint]:
+    """The readings of [Amplification Data], one at a time (build_plate stores them)."""
+    empty = 0
+    checked: set[tuple[str, str]] = set()
+    for line, row in amp.data():
+        rn_text = t.text(row, "Rn")
+        target = t.text(row, "Target Name")
+        if not rn_text and not target:
+            empty += 1
+            continue
+        if len(row) < len(t.section.header) - 1 and not rn_text:
+            raise t.error(
+                line,
+                f"row has {len(row)} of {len(t.section.header)} fields; is the file truncated?",
+            )
+        well = well_of(t, line, row)
+        if (well, target) not in checked:
+            agree(t, well, target, "", line)
+            checked.add((well, target))
+        cycle = t.number(line, row, "Cycle", required=True)
+        yield CurvePoint(
+            well=well,
+            target=target,
+            cycle=cycle,
+            rn=t.number(line, row, "Rn", required=True),
+            delta_rn=t.number(line, row, "Delta Rn"),
+            passive_ref=passive.get(well, {}).get(cycle, math.nan),
+            loc=line,
+        )
+    if empty:
+        skipped.append(
+            Skipped(f"[Amplification Data] {amp.header_loc}+", f"{empty} rows of empty wells")
+        )
 
 
 def _ct(t: _Table, line: Loc, row: list[str]) -> float:

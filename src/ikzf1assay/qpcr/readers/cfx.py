@@ -22,6 +22,7 @@ import hashlib
 import re
 from pathlib import Path
 
+from ikzf1assay._io import read_file_bytes
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import (
     CurvePoint,
@@ -34,6 +35,7 @@ from ikzf1assay.qpcr.plate import (
     normalise_task,
     normalise_well,
 )
+from ikzf1assay.qpcr.readers import limits
 from ikzf1assay.qpcr.readers._text import (
     Numbers,
     decode_text,
@@ -103,17 +105,21 @@ def _partners(path: Path) -> tuple[list[Path], Path | None]:
     return amps, cq
 
 
-def read(raw: bytes, source: str, sha256: str) -> Plate:
+def read(text: str, source: str, sha256: str) -> Plate:
     """Read a CFX run from one of its CSV files (the others are found beside it)."""
     path = Path(source)
-    text = decode_text(raw, source)
     kind = _kind(text)
     amp_files, cq_file = _partners(path) if path.exists() else ([], None)
     texts: dict[Path, str] = {path: text}
     settings: dict[str, str] = {}
     for other in [*amp_files, *([cq_file] if cq_file else [])]:
         if other not in texts:
-            other_raw = other.read_bytes()
+            other_raw = read_file_bytes(
+                other,
+                "a CFX export file of the same run",
+                limits.MAX_TEXT_BYTES,
+                "see ikzf1assay.qpcr.readers.limits",
+            )
             texts[other] = decode_text(other_raw, str(other))
             settings[f"file {other.name}"] = hashlib.sha256(other_raw).hexdigest()
     if kind == "amplification" and path not in amp_files:

@@ -2,7 +2,8 @@
 
 An RDML file is a zip archive holding one XML document (its name varies), or that XML
 document alone. It is parsed with defusedxml (no entity expansion, no external entities) and
-the archive is unpacked only up to :data:`MAX_XML_BYTES`.
+the archive is unpacked only within the limits of :mod:`ikzf1assay.qpcr.readers.limits`
+(unpacked size and element count, checked while unpacking, before parsing).
 
 Read: samples (id, type -> task, quantity), targets (id, dye), and every ``react`` of every
 ``run``: sample, target, ``cq``, and the amplification curve ``adp`` (cycle, fluorescence).
@@ -38,11 +39,11 @@ from ikzf1assay.qpcr.plate import (
     column_letter,
     normalise_task,
 )
+from ikzf1assay.qpcr.readers import limits
 
-__all__ = ["FORMAT", "MAX_XML_BYTES", "looks_like_xml", "read"]
+__all__ = ["FORMAT", "looks_like_xml", "read", "xml_head", "xml_of"]
 
 FORMAT = "rdml"
-MAX_XML_BYTES = 256 * 1024 * 1024
 
 
 def looks_like_xml(head: bytes) -> bool:
@@ -50,37 +51,91 @@ def looks_like_xml(head: bytes) -> bool:
     return b"<rdml" in head[:4096]
 
 
-def xml_of(raw: bytes, source: str) -> bytes:
-    """The RDML XML: the archive's XML member, unpacked with a size limit, or ``raw``."""
-    if not raw.startswith(b"PK\x03\x04"):
-        return raw
+def _member(archive: zipfile.ZipFile, source: str) -> zipfile.ZipInfo:
+    members = [i for i in archive.infolist() if not i.is_dir()]
+    xml_members = [i for i in members if i.filename.lower().endswith(".xml")] or members
+    if not xml_members:
+        raise InputFormatError("the RDML archive is empty", source=source)
+    return xml_members[0]
+
+
+def _damaged(exc: Exception, source: str) -> InputFormatError:
+    return InputFormatError(f"damaged or truncated RDML archive ({exc})", source=source)
+
+
+# zipfile reports damaged archives through many exception types
+_ZIP_ERRORS = (EOFError, zipfile.LargeZipFile, OSError, RuntimeError, ValueError, zlib.error)
+
+
+def xml_head(raw: bytes, source: str, size: int = 4096) -> bytes:
+    """The first bytes of an RDML archive's XML (to recognise it without unpacking it)."""
     try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-        members = [i for i in archive.infolist() if not i.is_dir()]
-        xml_members = [i for i in members if i.filename.lower().endswith(".xml")] or members
-        if not xml_members:
-            raise InputFormatError("the RDML archive is empty", source=source)
-        info = xml_members[0]
-        if info.file_size > MAX_XML_BYTES:
-            raise InputFormatError(
-                f"the RDML archive's {info.filename} unpacks to {info.file_size} bytes; "
-                f"at most {MAX_XML_BYTES} are read",
-                source=source,
-            )
-        with archive.open(info) as fh:
-            data = fh.read(MAX_XML_BYTES + 1)
+        with (
+            zipfile.ZipFile(io.BytesIO(raw)) as archive,
+            archive.open(_member(archive, source)) as fh,
+        ):
+            return fh.read(size)
     except zipfile.BadZipFile as exc:
         raise InputFormatError(f"damaged RDML archive ({exc})", source=source) from None
-    except (EOFError, zipfile.LargeZipFile, OSError, RuntimeError, ValueError, zlib.error) as exc:
-        # zipfile reports damaged archives through many exception types
-        raise InputFormatError(
-            f"damaged or truncated RDML archive ({exc})", source=source
-        ) from None
-    if len(data) > MAX_XML_BYTES:
-        raise InputFormatError(
-            f"the RDML XML unpacks to more than {MAX_XML_BYTES} bytes", source=source
-        )
-    return data
+    except _ZIP_ERRORS as exc:
+        raise _damaged(exc, source) from None
+
+
+def _too_many(count: int, source: str) -> InputFormatError:
+    return InputFormatError(
+        f"the RDML XML holds more than {limits.MAX_XML_ELEMENTS:,} tags (counted {count:,} "
+        "before stopping); a run's RDML file has far fewer (the 960-curve Vermeulen run "
+        "297,335): refused before parsing (limit: "
+        "ikzf1assay.qpcr.readers.limits.MAX_XML_ELEMENTS)",
+        source=source,
+    )
+
+
+def _too_large(size: str, source: str) -> InputFormatError:
+    return InputFormatError(
+        f"the RDML XML is {size}; at most {limits.MAX_XML_BYTES / 2**20:.0f} MiB are read "
+        "(limit: ikzf1assay.qpcr.readers.limits.MAX_XML_BYTES)",
+        source=source,
+    )
+
+
+def xml_of(raw: bytes, source: str) -> bytes:
+    """The RDML XML: the archive's XML member or ``raw``, within the limits.
+
+    The archive is unpacked in chunks while its elements are counted (``<`` bytes), so a
+    small archive that unpacks to an absurd document (a zip bomb) is refused after reading
+    just past :data:`~.limits.MAX_XML_ELEMENTS` elements or :data:`~.limits.MAX_XML_BYTES`
+    bytes, whatever its header claims, and before any parsing.
+    """
+    max_bytes, max_elements = limits.MAX_XML_BYTES, limits.MAX_XML_ELEMENTS
+    if not raw.startswith(b"PK\x03\x04"):
+        if len(raw) > max_bytes:
+            raise _too_large(f"{len(raw)} bytes", source)
+        count = raw.count(b"<")
+        if count > max_elements:
+            raise _too_many(count, source)
+        return raw
+    chunks: list[bytes] = []
+    total = count = 0
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            info = _member(archive, source)
+            if info.file_size > max_bytes:
+                raise _too_large(f"{info.file_size} bytes unpacked ({info.filename})", source)
+            with archive.open(info) as fh:
+                while chunk := fh.read(1 << 20):
+                    total += len(chunk)
+                    count += chunk.count(b"<")
+                    if total > max_bytes:
+                        raise _too_large(f"more than {max_bytes} bytes unpacked", source)
+                    if count > max_elements:
+                        raise _too_many(count, source)
+                    chunks.append(chunk)
+    except zipfile.BadZipFile as exc:
+        raise InputFormatError(f"damaged RDML archive ({exc})", source=source) from None
+    except _ZIP_ERRORS as exc:
+        raise _damaged(exc, source) from None
+    return b"".join(chunks)
 
 
 def _strip(root: Element) -> Element:

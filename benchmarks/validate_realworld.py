@@ -1,0 +1,607 @@
+"""Real-world harness: our amplification calls and Ct against the instruments' own, on real runs.
+
+Run from the repository root::
+
+    .venv/bin/python benchmarks/validate_realworld.py [--shared DIR] [--max-lines N]
+                                                       [--json FILE] [--full-tracebacks]
+
+It reads every run export under ``../shared/validation/qpcr`` (beside the repository; another
+folder with ``--shared``) with :func:`ikzf1assay.qpcr.read_run` and analyses its curves with
+:func:`ikzf1assay.qpcr.curves.analyse_curves`, at the instrument's threshold when the export
+gives a threshold or a Ct for every target (the rule ``ikzf1assay call`` uses), else at the
+automatic one. Documentation, licences and reference tables (:data:`NOT_RUN_FILES`) are skipped
+silently. For each run file it prints:
+
+* ``not read: <message>`` when the package refuses the file with an ``IkzfAssayError`` (a
+  format it does not read yet), or ``TRACEBACK: <type>: <message>`` for any other exception:
+  a bug, counted, and the exit code is 1;
+* the number of reactions with a curve ("curves read");
+* a table of OUR amplification (``yes`` / ``no`` / ``review``: the curve table's
+  ``amplification`` column where it exists, else ``amplified`` as yes/no) against the
+  INSTRUMENT's status: its Amp Status (AMP / NO_AMP, any case) where the export has one for the
+  well, otherwise "Cq present" (a finite Cq below the run's last cycle; a Cq at or beyond the
+  last cycle is how some software writes Undetermined, e.g. StepOne RDML NTCs and ``.eds``
+  files, and is counted as not amplified, which the output says). Wells without any instrument
+  result form a third column "no instrument call";
+* the median |ΔCt| between our ``ct`` and the instrument's Cq over the wells that both call
+  amplified, at the instrument's threshold (with n; "n/a" when the file was analysed at the
+  automatic threshold);
+* one line per disagreement (a definite instrument call against our other call, ``review``
+  included): well, sample, target, the instrument's status and Cq, our call with our Ct and raw
+  crossing, our flags and ``amplification_reason``. UNSAFE marks an instrument-amplified well
+  with Cq <= 35 that we call ``no``.
+
+It ends with one ``SUMMARY:`` line: files read / not read / tracebacks, wells with an instrument
+call, how the instrument-amplified and instrument-not-amplified wells split into our yes /
+review / no (with the share of review), and UNSAFE. The exit code is 1 when UNSAFE > 0 or any
+file ended in a traceback, else 0. ``--json FILE`` writes the per-file figures and the summary.
+
+The logic is importable (``evaluate_file``, ``summarise``); ``tests/test_realworld.py`` uses it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import traceback
+import warnings
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from ikzf1assay.calling.calls import _threshold_mode
+from ikzf1assay.errors import IkzfAssayError
+from ikzf1assay.qpcr import Plate, read_run
+from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
+
+__all__ = [
+    "DEFAULT_SHARED",
+    "NOT_RUN_FILES",
+    "UNSAFE_CQ",
+    "Disagreement",
+    "FileResult",
+    "Summary",
+    "evaluate_file",
+    "is_run_file",
+    "main",
+    "run_files",
+    "summarise",
+]
+
+DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "validation" / "qpcr"
+UNSAFE_CQ = 35.0  # an instrument-amplified well at or below this Cq must never be `no`
+
+# Files in the shared folder that are no run export: documentation, licences, reference tables.
+NOT_RUN_NAMES = frozenset({"README.md", "data_vermeulen_methods_cq.tsv"})
+NOT_RUN_PREFIXES = ("LICENSE", "LICENCE")
+NOT_RUN_SUFFIXES = frozenset({".rd", ".md"})
+NOT_RUN_FILES = (
+    "README.md (folder documentation)",
+    "LICENSE, LICENSE.md, LICENSE.txt (licences)",
+    "*.rd (qpcR data set descriptions)",
+    "data_vermeulen_methods_cq.tsv (published Cq per method: a reference table)",
+)
+
+OURS = ("yes", "review", "no")
+INSTRUMENT = ("amp", "not_amp", "none")
+INSTRUMENT_LABEL = {
+    "amp": "instrument amp",
+    "not_amp": "instrument not amp",
+    "none": "no instrument call",
+}
+
+Outcome = Literal["read", "not read", "traceback"]
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    """One well where the instrument's definite call and ours differ."""
+
+    run: str
+    well: str
+    sample: str
+    target: str
+    instrument: str  # "amp" or "not_amp"
+    instrument_status: str  # e.g. "AMP", "No Amp", "Cq present", "Cq 40.0 >= last cycle"
+    instrument_ct: float | None
+    ours: str  # yes / review / no
+    our_ct: float | None
+    crossing: float | None
+    flags: str
+    reason: str
+    unsafe: bool
+
+    def line(self) -> str:
+        """The disagreement as one printed line."""
+        where = f"{self.well}" if self.run in ("", "1") else f"run {self.run} {self.well}"
+        return (
+            f"  {'UNSAFE ' if self.unsafe else ''}{where} sample {self.sample!r} target "
+            f"{self.target!r}: instrument {self.instrument_status} Cq {_num(self.instrument_ct)}"
+            f" | ours {self.ours} ct {_num(self.our_ct)} crossing {_num(self.crossing)}"
+            f" | flags {self.flags or '-'}" + (f" | reason: {self.reason}" if self.reason else "")
+        )
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """What the harness found for one run file."""
+
+    name: str  # path relative to the shared folder
+    outcome: Outcome
+    stage: str = ""  # "read" or "analyse": where an error happened
+    message: str = ""  # the IkzfAssayError's message or "<type>: <message>"
+    where: str = ""  # innermost frame of a traceback, "file:line in function"
+    traceback_text: str = ""
+    format: str = ""
+    threshold_mode: str = ""
+    reactions: int = 0
+    curves_read: int = 0
+    cycles: int = 0
+    amplification_column: str = ""  # "amplification" or "amplified"
+    status_sources: dict[str, int] = field(default_factory=dict)
+    undetermined_as_last_cycle: int = 0
+    # counts[instrument][ours]; instrument in INSTRUMENT, ours in OURS
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    median_abs_delta_ct: float | None = None
+    n_delta_ct: int = 0
+    disagreements: tuple[Disagreement, ...] = ()
+    warnings: tuple[str, ...] = ()  # distinct warnings the package raised on this file
+
+    @property
+    def unsafe(self) -> int:
+        """Instrument-amplified wells with Cq <= 35 that we call ``no``."""
+        return sum(d.unsafe for d in self.disagreements)
+
+    def count(self, instrument: str, ours: str) -> int:
+        """Wells of one cell of the table."""
+        return self.counts.get(instrument, {}).get(ours, 0)
+
+    @property
+    def has_instrument_call(self) -> bool:
+        """Whether any well carries the instrument's own call (status or result)."""
+        return any(self.count(i, o) for i in ("amp", "not_amp") for o in OURS)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready figures."""
+        out = asdict(self)
+        out["unsafe"] = self.unsafe
+        out["disagreements"] = [asdict(d) for d in self.disagreements]
+        return out
+
+
+@dataclass(frozen=True)
+class Summary:
+    """Totals over all files."""
+
+    files_read: int
+    files_not_read: int
+    tracebacks: int
+    wells_with_call: int
+    amp: dict[str, int]  # ours -> wells the instrument calls amplified
+    not_amp: dict[str, int]  # ours -> wells the instrument calls not amplified
+    unsafe: int
+    unsafe_without_curve: int
+
+    @property
+    def exit_code(self) -> int:
+        """1 when any well is UNSAFE or any file ended in a traceback."""
+        return 1 if self.unsafe > 0 or self.tracebacks > 0 else 0
+
+    def line(self) -> str:
+        """The one ``SUMMARY:`` line."""
+        n_amp = sum(self.amp.values())
+        n_not = sum(self.not_amp.values())
+        return (
+            f"SUMMARY: files read {self.files_read}, not read {self.files_not_read}, "
+            f"tracebacks {self.tracebacks}; wells with an instrument call {self.wells_with_call}; "
+            f"instrument-amp {n_amp}: yes {self.amp['yes']} / review {self.amp['review']} / "
+            f"no {self.amp['no']} (review {_pct(self.amp['review'], n_amp)}); "
+            f"instrument-not-amp {n_not}: no {self.not_amp['no']} / review "
+            f"{self.not_amp['review']} / yes {self.not_amp['yes']} "
+            f"(review {_pct(self.not_amp['review'], n_not)}); "
+            f"UNSAFE {self.unsafe} (instrument-amp, Cq <= {UNSAFE_CQ:g}, ours no"
+            f"; {self.unsafe_without_curve} of them without a curve)"
+        )
+
+
+# --------------------------------------------------------------------------- files
+
+
+def is_run_file(path: Path) -> bool:
+    """False for the documentation, licences and reference tables of :data:`NOT_RUN_FILES`."""
+    name = path.name
+    return not (
+        name in NOT_RUN_NAMES
+        or name.upper().startswith(NOT_RUN_PREFIXES)
+        or path.suffix.lower() in NOT_RUN_SUFFIXES
+    )
+
+
+def run_files(shared: Path) -> list[Path]:
+    """Every run file under ``shared``, sorted; hidden files and folders are ignored."""
+    return sorted(
+        p
+        for p in shared.rglob("*")
+        if p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(shared).parts)
+        and is_run_file(p)
+    )
+
+
+# --------------------------------------------------------------------------- one file
+
+
+def evaluate_file(path: Path, shared: Path | None = None) -> FileResult:
+    """Read and analyse one run file and compare with the instrument; never raises.
+
+    ``shared`` only shortens the printed name (path relative to it). Warnings raised by the
+    package are recorded in the result (and printed), not raised, whatever the warning filters.
+    """
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        result = _evaluate(path, _relative(path, shared))
+    if not caught:
+        return result
+    seen = dict.fromkeys(
+        f"{w.category.__name__}: {w.message} ({Path(w.filename).name}:{w.lineno})" for w in caught
+    )
+    return replace(result, warnings=tuple(seen))
+
+
+def _evaluate(path: Path, name: str) -> FileResult:
+    try:
+        plate = read_run(path)
+    except IkzfAssayError as exc:
+        return FileResult(name=name, outcome="not read", stage="read", message=str(exc))
+    except Exception as exc:  # a bug: report it, go on with the next file
+        return _traceback_result(name, "read", exc)
+    mode = str(_threshold_mode(plate, "prefer-instrument"))
+    try:
+        calls = analyse_curves(plate, CurveSettings(threshold=mode))
+    except IkzfAssayError as exc:
+        return FileResult(
+            name=name, outcome="not read", stage="analyse", message=str(exc),
+            format=plate.info.format, threshold_mode=mode,
+        )  # fmt: skip
+    except Exception as exc:
+        return _traceback_result(name, "analyse", exc, plate.info.format, mode)
+    return _compare(name, plate, calls, mode)
+
+
+def _traceback_result(
+    name: str, stage: str, exc: BaseException, fmt: str = "", mode: str = ""
+) -> FileResult:
+    frames = traceback.extract_tb(exc.__traceback__)
+    where = ""
+    if frames:
+        last = frames[-1]
+        ours = [f for f in frames if "ikzf1assay" in f.filename]
+        own = ours[-1] if ours else last
+        where = f"{Path(own.filename).name}:{own.lineno} in {own.name}"
+        if own is not last:
+            where += f" (raised in {Path(last.filename).name}:{last.lineno})"
+    return FileResult(
+        name=name,
+        outcome="traceback",
+        stage=stage,
+        message=f"{type(exc).__name__}: {exc}",
+        where=where,
+        traceback_text="".join(traceback.format_exception(exc)),
+        format=fmt,
+        threshold_mode=mode,
+    )
+
+
+def _relative(path: Path, shared: Path | None) -> str:
+    if shared is not None:
+        try:
+            return path.resolve().relative_to(shared.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.name
+
+
+def our_calls(table: pd.DataFrame) -> tuple[list[str], list[str], str]:
+    """Our yes/no/review per row, the reason per row, and the column used.
+
+    The three-valued ``amplification`` column (with ``amplification_reason``) where the curve
+    table has it; else the boolean ``amplified`` as yes/no.
+    """
+    if "amplification" in table:
+        values = [str(v).strip().lower() for v in table["amplification"]]
+        unknown = sorted(set(values) - set(OURS))
+        if unknown:
+            raise ValueError(f"amplification values {unknown} are not yes/no/review")
+        if "amplification_reason" in table:
+            reasons = ["" if _missing(r) else str(r) for r in table["amplification_reason"]]
+        else:
+            reasons = [""] * len(values)
+        return values, reasons, "amplification"
+    amplified = table["amplified"].astype(bool).tolist()
+    return ["yes" if a else "no" for a in amplified], [""] * len(amplified), "amplified"
+
+
+def instrument_calls(
+    wells: pd.DataFrame, last_cycle: float | None
+) -> tuple[list[str], list[str], list[str], int]:
+    """The instrument's call per well (amp / not_amp / none), its label, its source (Amp
+    Status, Cq present, none), and the number of wells whose Cq at or beyond the last cycle
+    was read as Undetermined."""
+    calls: list[str] = []
+    labels: list[str] = []
+    sources: list[str] = []
+    as_last = 0
+    for status, ct, has_result in zip(
+        wells["instrument_amp"], wells["instrument_ct"], wells["has_result"], strict=True
+    ):
+        text = "" if _missing(status) else str(status).strip()
+        word = text.upper().replace(" ", "_").replace("-", "_")
+        cq = float(ct) if not _missing(ct) else math.nan
+        if word in ("AMP", "NO_AMP", "NOAMP", "NOT_AMP"):
+            calls.append("amp" if word == "AMP" else "not_amp")
+            labels.append(text)
+            sources.append("Amp Status")
+            continue
+        other = f" (status {text})" if text else ""
+        has_cq = math.isfinite(cq) or bool(has_result)
+        sources.append(("Cq present / absent" if has_cq else "none") + other)
+        if has_cq:
+            if _undetermined_as_number(cq, last_cycle):
+                calls.append("not_amp")
+                labels.append(f"Cq {cq:g} >= last cycle{other}")
+                as_last += 1
+            elif math.isfinite(cq):
+                calls.append("amp")
+                labels.append(f"Cq present{other}")
+            else:
+                calls.append("not_amp")
+                labels.append(f"no Cq{other}")
+        else:
+            calls.append("none")
+            labels.append("no call")
+    return calls, labels, sources, as_last
+
+
+def _undetermined_as_number(cq: float, last_cycle: float | None) -> bool:
+    """A whole-number Cq at or beyond the run's last cycle: how StepOne RDML and ``.eds``
+    files write Undetermined (40.0). A fractional Cq beyond the last exported cycle is a
+    real Cq of a run whose curves were truncated in the export."""
+    return last_cycle is not None and math.isfinite(cq) and cq >= last_cycle and cq.is_integer()
+
+
+def _compare(name: str, plate: Plate, calls: CurveCalls, mode: str) -> FileResult:
+    table = calls.table
+    extra = [c for c in ("has_result", "instrument_amp") if c not in table]
+    merged = table.merge(
+        plate.wells[["run", "well", "target", *extra]],
+        on=["run", "well", "target"],
+        how="left",
+        validate="one_to_one",
+    )
+    ours, reasons, column = our_calls(merged)
+    last_cycle = float(plate.curves["cycle"].max()) if not plate.curves.empty else None
+    inst, labels, source_of, as_last = instrument_calls(merged, last_cycle)
+
+    counts = {i: dict.fromkeys(OURS, 0) for i in INSTRUMENT}
+    sources: dict[str, int] = {}
+    for i, o, source in zip(inst, ours, source_of, strict=True):
+        counts[i][o] += 1
+        sources[source] = sources.get(source, 0) + 1
+    if not any(counts["none"].values()):
+        del counts["none"]
+
+    our_ct = merged["ct"].to_numpy(dtype=float)
+    inst_ct = merged["instrument_ct"].to_numpy(dtype=float)
+    both = (
+        (np.asarray(inst) == "amp")
+        & (np.asarray(ours) == "yes")
+        & np.isfinite(our_ct)
+        & np.isfinite(inst_ct)
+    )
+    median: float | None = None
+    n_delta = 0
+    if mode == "instrument" and both.any():
+        median = float(np.median(np.abs(our_ct[both] - inst_ct[both])))
+        n_delta = int(both.sum())
+
+    crossing = (
+        merged["crossing"].to_numpy(dtype=float)
+        if "crossing" in merged
+        else np.full(len(merged), np.nan)
+    )
+    disagreements = []
+    for k, (i, o) in enumerate(zip(inst, ours, strict=True)):
+        agree = (i == "amp" and o == "yes") or (i == "not_amp" and o == "no") or i == "none"
+        if agree:
+            continue
+        row = merged.iloc[k]
+        cq = _opt(inst_ct[k])
+        disagreements.append(
+            Disagreement(
+                run=str(row["run"]),
+                well=str(row["well"]),
+                sample=str(row["sample"]),
+                target=str(row["target"]),
+                instrument=i,
+                instrument_status=labels[k],
+                instrument_ct=cq,
+                ours=o,
+                our_ct=_opt(our_ct[k]),
+                crossing=_opt(crossing[k]),
+                flags="" if _missing(row["flags"]) else str(row["flags"]),
+                reason=reasons[k],
+                unsafe=i == "amp" and o == "no" and cq is not None and cq <= UNSAFE_CQ,
+            )
+        )
+    return FileResult(
+        name=name,
+        outcome="read",
+        format=plate.info.format,
+        threshold_mode=mode,
+        reactions=len(plate.wells),
+        curves_read=int(plate.wells["has_curve"].sum()),
+        cycles=plate.cycles,
+        amplification_column=column,
+        status_sources=sources,
+        undetermined_as_last_cycle=as_last,
+        counts=counts,
+        median_abs_delta_ct=median,
+        n_delta_ct=n_delta,
+        disagreements=tuple(disagreements),
+    )
+
+
+# --------------------------------------------------------------------------- totals, output
+
+
+def summarise(results: Iterable[FileResult]) -> Summary:
+    """Totals over the files: see :class:`Summary`."""
+    results = list(results)
+    amp = dict.fromkeys(OURS, 0)
+    not_amp = dict.fromkeys(OURS, 0)
+    for r in results:
+        for o in OURS:
+            amp[o] += r.count("amp", o)
+            not_amp[o] += r.count("not_amp", o)
+    unsafe = [d for r in results for d in r.disagreements if d.unsafe]
+    return Summary(
+        files_read=sum(r.outcome == "read" for r in results),
+        files_not_read=sum(r.outcome == "not read" for r in results),
+        tracebacks=sum(r.outcome == "traceback" for r in results),
+        wells_with_call=sum(amp.values()) + sum(not_amp.values()),
+        amp=amp,
+        not_amp=not_amp,
+        unsafe=len(unsafe),
+        unsafe_without_curve=sum("NO_CURVE" in d.flags.split(",") for d in unsafe),
+    )
+
+
+def report(result: FileResult, max_lines: int = 40, full_tracebacks: bool = False) -> list[str]:
+    """The printed lines of one file."""
+    lines = _report(result, max_lines, full_tracebacks)
+    return lines + [f"warning: {w}" for w in result.warnings]
+
+
+def _report(result: FileResult, max_lines: int, full_tracebacks: bool) -> list[str]:
+    head = f"== {result.name}"
+    if result.outcome == "not read":
+        verb = "not read" if result.stage == "read" else "not analysed"
+        return [head, f"{verb}: {result.message}"]
+    if result.outcome == "traceback":
+        lines = [
+            head + (f"  [{result.format}]" if result.format else ""),
+            f"TRACEBACK: {result.message}",
+            f"  ({'reading' if result.stage == 'read' else 'analysing curves'}; at {result.where})",
+        ]
+        if full_tracebacks:
+            lines += ["  " + x for x in result.traceback_text.rstrip().splitlines()]
+        return lines
+    lines = [
+        f"{head}  [{result.format}, threshold {result.threshold_mode}, our call from "
+        f"'{result.amplification_column}']",
+        f"curves read: {result.curves_read} of {result.reactions} reactions "
+        f"({result.cycles} cycles)",
+        "instrument status from: "
+        + ", ".join(f"{k} ({v} wells)" for k, v in sorted(result.status_sources.items())),
+    ]
+    if result.undetermined_as_last_cycle:
+        lines.append(
+            f"note: {result.undetermined_as_last_cycle} wells have a whole-number Cq at or beyond"
+            " the last cycle, as this software writes Undetermined: counted as instrument not"
+            " amplified"
+        )
+    columns = [i for i in INSTRUMENT if i in result.counts]
+    width = 20
+    lines.append(f"{'':<12}" + "".join(f"{INSTRUMENT_LABEL[i]:>{width}}" for i in columns))
+    for o in OURS:
+        lines.append(
+            f"{'ours ' + o:<12}" + "".join(f"{result.count(i, o):>{width}}" for i in columns)
+        )
+    if result.threshold_mode != "instrument":
+        lines.append("median |ΔCt| at the instrument threshold: n/a (analysed at auto threshold)")
+    elif result.median_abs_delta_ct is None:
+        lines.append("median |ΔCt| at the instrument threshold: n/a (n=0)")
+    else:
+        lines.append(
+            f"median |ΔCt| at the instrument threshold: {result.median_abs_delta_ct:.3f} "
+            f"(n={result.n_delta_ct})"
+        )
+    n = len(result.disagreements)
+    lines.append(f"disagreements: {n}" + (f" (UNSAFE {result.unsafe})" if result.unsafe else ""))
+    # UNSAFE lines first, so a limit never hides them
+    shown = sorted(result.disagreements, key=lambda d: not d.unsafe)[: max(max_lines, 0)]
+    lines += [d.line() for d in shown]
+    if n > len(shown):
+        lines.append(f"  ... and {n - len(shown)} more")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the harness; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        description="Our amplification calls and Ct against the instruments', on real runs."
+    )
+    parser.add_argument("--shared", type=Path, default=DEFAULT_SHARED, help="the qpcr folder")
+    parser.add_argument("--max-lines", type=int, default=40, help="disagreement lines per file")
+    parser.add_argument("--json", type=Path, default=None, help="write per-file figures here")
+    parser.add_argument(
+        "--full-tracebacks", action="store_true", help="print whole tracebacks, not one line"
+    )
+    args = parser.parse_args(argv)
+    shared: Path = args.shared
+    if not shared.is_dir():
+        print(f"no shared validation folder at {shared}", file=sys.stderr)
+        return 2
+    results = []
+    for path in run_files(shared):
+        result = evaluate_file(path, shared)
+        results.append(result)
+        print("\n".join(report(result, args.max_lines, args.full_tracebacks)), flush=True)
+        print()
+    summary = summarise(results)
+    if args.json is not None:
+        payload = {
+            "shared": str(shared),
+            "not_run_files": list(NOT_RUN_FILES),
+            "files": [r.to_dict() for r in results],
+            "summary": {**asdict(summary), "line": summary.line()},
+        }
+        args.json.write_text(json.dumps(payload, indent=1, allow_nan=False) + "\n")
+    print(summary.line())
+    return summary.exit_code
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _missing(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    try:
+        return bool(pd.isna(value))  # type: ignore[call-overload]
+    except (TypeError, ValueError):
+        return False
+
+
+def _opt(value: float) -> float | None:
+    return float(value) if math.isfinite(value) else None
+
+
+def _num(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2f}"
+
+
+def _pct(part: int, whole: int) -> str:
+    return f"{100 * part / whole:.1f}%" if whole else "n/a"
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Real runs in ../shared/validation/qpcr through benchmarks/validate_realworld.py (issue 12).
+
+(a) safety: on every shared file that carries the instrument's per-well call, no well the
+    instrument calls amplified with Cq <= 35 is our ``no``;
+(b) every shared run file ends in a successful read or an ``IkzfAssayError``, never a traceback;
+(c) the QuantStudio .xlsx QS1 run keeps its agreement: median |ΔCt| <= 0.05 at the instrument
+    threshold, AMP <-> yes and NO_AMP <-> no for every well.
+
+The harness is imported from its file; each shared file is evaluated once per session. The
+tests on shared files skip when the folder is absent (it is not part of the repository).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import math
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pandas as pd
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "validation" / "qpcr"
+HARNESS = REPO / "benchmarks" / "validate_realworld.py"
+QS1 = "quantstudio_xlsx/appbio_quantstudio_designandanalysis_QS1_Standard_Curve_example01.xlsx"
+
+needs_shared = pytest.mark.skipif(
+    not SHARED.is_dir(), reason=f"real exports not found at {SHARED} (../shared absent)"
+)
+
+
+def _load_harness() -> ModuleType:
+    name = "validate_realworld"
+    loaded = sys.modules.get(name)
+    if loaded is not None:
+        return loaded
+    spec = importlib.util.spec_from_file_location(name, HARNESS)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses look their module up while the class is built
+    spec.loader.exec_module(module)
+    return module
+
+
+harness = _load_harness()
+RUN_FILES: list[str] = (
+    [p.relative_to(SHARED).as_posix() for p in harness.run_files(SHARED)] if SHARED.is_dir() else []
+)
+_RESULTS: dict[str, Any] = {}
+
+
+def _result(name: str) -> Any:
+    """The harness's FileResult of one shared file, computed once."""
+    if name not in _RESULTS:
+        _RESULTS[name] = harness.evaluate_file(SHARED / name, SHARED)
+    return _RESULTS[name]
+
+
+def _offenders(result: Any) -> str:
+    return "\n".join(d.line() for d in result.disagreements if d.unsafe)
+
+
+# --------------------------------------------------------------------------- shared files
+
+
+@needs_shared
+@pytest.mark.parametrize("name", RUN_FILES)
+def test_no_instrument_amplified_well_is_no(name: str) -> None:
+    """(a) An instrument-amplified well with Cq <= 35 is never our `no`."""
+    result = _result(name)
+    if result.outcome == "not read":
+        pytest.skip(f"not read by this version: {result.message}")
+    assert result.outcome == "read", (
+        f"{name}: the safety property cannot be checked, the file ended in a traceback "
+        f"({result.stage}): {result.message} at {result.where}"
+    )
+    if not result.has_instrument_call:
+        pytest.skip(f"{name} carries no per-well instrument call (Amp Status or Cq)")
+    assert result.unsafe == 0, (
+        f"{name}: {result.unsafe} wells the instrument calls amplified (Cq <= 35) are 'no':\n"
+        + _offenders(result)
+    )
+
+
+@needs_shared
+@pytest.mark.parametrize("name", RUN_FILES)
+def test_no_traceback(name: str) -> None:
+    """(b) A shared run file is read, or refused with an IkzfAssayError; never a traceback."""
+    result = _result(name)
+    assert result.outcome in ("read", "not read"), (
+        f"{name}: {result.stage} ended in a traceback: {result.message} at {result.where}\n"
+        + result.traceback_text
+    )
+
+
+@needs_shared
+def test_quantstudio_xlsx_agrees_with_the_instrument() -> None:
+    """(c) QS1 .xlsx: |ΔCt| median <= 0.05 at the instrument threshold; AMP = yes, NO_AMP = no."""
+    result = _result(QS1)
+    assert result.outcome == "read", result.message
+    assert result.threshold_mode == "instrument"
+    assert result.status_sources == {"Amp Status": result.reactions}
+    assert result.disagreements == (), "\n".join(d.line() for d in result.disagreements)
+    assert result.count("amp", "yes") == 92
+    assert result.count("not_amp", "no") == 4
+    assert result.n_delta_ct == 92
+    assert result.median_abs_delta_ct is not None
+    assert result.median_abs_delta_ct <= 0.05
+
+
+# --------------------------------------------------------------------------- the harness itself
+
+
+def test_harness_skips_only_documentation() -> None:
+    assert not harness.is_run_file(Path("x/README.md"))
+    assert not harness.is_run_file(Path("x/LICENSE"))
+    assert not harness.is_run_file(Path("x/LICENSE.txt"))
+    assert not harness.is_run_file(Path("x/qpcR_datasets.rd"))
+    assert not harness.is_run_file(Path("x/data_vermeulen_methods_cq.tsv"))
+    for run in ("a.rdml", "a.eds", "a.rex", "a.csv", "a.txt", "a.xls", "a.xlsx", "b.tsv"):
+        assert harness.is_run_file(Path("x") / run), run
+
+
+def test_instrument_status_normalised() -> None:
+    wells = pd.DataFrame(
+        {
+            "instrument_amp": ["Amp", "No Amp", "AMP", "NO_AMP", "Inconclusive", "", "", "", ""],
+            "instrument_ct": [20.0, math.nan, 21.0, 39.0, 34.0, 25.5, 40.0, math.nan, math.nan],
+            "has_result": [True, True, True, True, True, True, True, True, False],
+        }
+    )
+    calls, _, sources, as_last = harness.instrument_calls(wells, 40.0)
+    assert calls == ["amp", "not_amp", "amp", "not_amp", "amp", "amp", "not_amp", "not_amp", "none"]
+    assert sources[:4] == ["Amp Status"] * 4
+    assert as_last == 1  # 40.0 written for Undetermined; 25.5 beyond 3 exported cycles is real
+    assert harness.instrument_calls(wells.iloc[[5]], 3.0)[0] == ["amp"]
+
+
+def test_our_calls_from_either_column() -> None:
+    old = pd.DataFrame({"amplified": [True, False]})
+    assert harness.our_calls(old)[0] == ["yes", "no"]
+    new = pd.DataFrame(
+        {
+            "amplified": [True, False, False],
+            "amplification": ["yes", "Review", "no"],
+            "amplification_reason": ["", "efficiency 1.2", None],
+        }
+    )
+    values, reasons, column = harness.our_calls(new)
+    assert (values, reasons, column) == (
+        ["yes", "review", "no"],
+        ["", "efficiency 1.2", ""],
+        "amplification",
+    )
+
+
+def test_summary_line_and_exit_code() -> None:
+    unsafe = harness.Disagreement(
+        run="1", well="A1", sample="s", target="t", instrument="amp", instrument_status="AMP",
+        instrument_ct=30.0, ours="no", our_ct=None, crossing=30.1, flags="NOISY", reason="",
+        unsafe=True,
+    )  # fmt: skip
+    good = harness.FileResult(
+        name="a", outcome="read", counts={"amp": {"yes": 9, "review": 1, "no": 0}}
+    )
+    bad = harness.FileResult(
+        name="b", outcome="read", counts={"amp": {"yes": 0, "review": 0, "no": 1}},
+        disagreements=(unsafe,),
+    )  # fmt: skip
+    crash = harness.FileResult(name="c", outcome="traceback", message="ValueError: x")
+    refused = harness.FileResult(name="d", outcome="not read", message="not a qPCR export")
+    assert harness.summarise([good, refused]).exit_code == 0
+    assert harness.summarise([good, crash]).exit_code == 1
+    summary = harness.summarise([good, bad, crash, refused])
+    assert summary.exit_code == 1
+    line = summary.line()
+    assert line.startswith("SUMMARY: files read 2, not read 1, tracebacks 1;")
+    assert "instrument-amp 11: yes 9 / review 1 / no 1 (review 9.1%)" in line
+    assert "UNSAFE 1 " in line
