@@ -7,6 +7,7 @@ tests check that reader + curve analysis + calling reproduce it.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from ikzf1assay.calling.calls import _replicates
 from ikzf1assay.cli import main
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr import read_run
+from ikzf1assay.report.calls import calls_document
 from ikzf1assay.simulate import SimSample, simulate_run
 
 REACTIONS = ["Δ2-7", "Δ2-8", "Δ4-7", "Δ4-8"]
@@ -152,6 +154,10 @@ def test_layout_overrides_names_and_roles(assay: Assay, tmp_path: Path) -> None:
     calls = dict(zip(result.samples["sample"], result.samples["call"], strict=True))
     assert calls["PATIENT-X"] == "not detected"
     assert "anonymous" not in calls
+    digest = hashlib.sha256(layout.read_bytes()).hexdigest()
+    assert result.layout_sha256 == digest
+    doc = calls_document(result, read_run(export), assay)
+    assert doc["provenance"]["parameters"]["layout_sha256"] == digest
 
 
 def test_layout_errors(assay: Assay, tmp_path: Path) -> None:

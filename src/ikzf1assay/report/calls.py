@@ -40,6 +40,8 @@ def _provenance(
     }
     if settings is not None and settings.omit:
         parameters["omit"] = dict(settings.omit)
+    if calls.layout_sha256:
+        parameters["layout_sha256"] = calls.layout_sha256
     return provenance(
         assay_file=assay.path,
         assay_sha256=assay.sha256,
