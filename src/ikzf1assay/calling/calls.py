@@ -226,7 +226,6 @@ def call_run(
     rule = assay.positive_rule
     amp = wells["amplification"].to_numpy(dtype=object)
     ct = wells["ct"].to_numpy(dtype=float)
-    crossing = wells["crossing"].to_numpy(dtype=float)
     deletion = (wells["kind"] == "deletion").to_numpy()
     positive = np.array(
         [rule.is_positive(a == "yes", float(c)) for a, c in zip(amp, ct, strict=True)]
@@ -242,7 +241,6 @@ def call_run(
         ["omitted", "review", "positive", "late", "negative", "adequate"],
         "inadequate",
     )  # fmt: skip
-    del crossing
     controls = judge_controls(wells, assay)
     samples = _samples(wells, controls, assay, curves, st)
     if layout is not None:

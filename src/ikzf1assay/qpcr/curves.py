@@ -553,8 +553,7 @@ def _analyse_matrix(
 
     # -- 7: amplification -----------------------------------------------------------------
     inst_ct = info["instrument_ct"].to_numpy(dtype=float)
-    inst_amp = np.asarray([str(v).strip().upper().replace(" ", "_") for v in
-                           info["instrument_amp"].to_numpy(dtype=object)])  # fmt: skip
+    inst_amp = np.asarray([_status_word(v) for v in info["instrument_amp"]])
     has_inst = info["has_result"].to_numpy(dtype=bool)
     inst_yes = has_inst & np.where(
         np.isin(inst_amp, ["AMP", "NO_AMP"]), inst_amp == "AMP", np.isfinite(inst_ct)
@@ -731,9 +730,14 @@ _NUMERIC = ("crossing", "efficiency", "baseline_start", "baseline_end", "thresho
             "rise", "snr", "r2", "x0", "slope", "cycles")  # fmt: skip
 
 
+def _status_word(status: Any) -> str:
+    """The instrument's amplification status as one word: ``Amp`` -> AMP, ``No Amp`` -> NO_AMP."""
+    return str(status or "").strip().upper().replace(" ", "_")
+
+
 def _instrument_result(rec: Any) -> tuple[str, str, float]:
     """(amplification, reason, ct) from the instrument's own result for a reaction."""
-    status = str(rec.instrument_amp or "").strip().upper().replace(" ", "_")
+    status = _status_word(rec.instrument_amp)
     ct = float(rec.instrument_ct)
     if status == "AMP" or (status != "NO_AMP" and math.isfinite(ct)):
         if math.isfinite(ct):
