@@ -16,7 +16,7 @@ import pytest
 
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling import call_run, read_layout
-from ikzf1assay.calling.calls import _replicates
+from ikzf1assay.calling.calls import CallSettings, _replicates
 from ikzf1assay.cli import main
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr import read_run
@@ -270,3 +270,20 @@ def test_cli_batch_folder(assay: Assay, tmp_path: Path, capsys: pytest.CaptureFi
     errors = pd.read_csv(out / "errors.tsv", sep="\t")
     assert list(errors["export"].map(lambda p: Path(p).name)) == ["run23.txt"]
     assert main(["call", str(runs / "run21.txt"), str(runs / "run22.txt")]) == 2  # batch needs -o
+
+
+def test_user_omit_excludes_the_well_and_names_unknown_wells(assay: Assay, tmp_path: Path) -> None:
+    """Issue 12 part 4: --omit takes a well out of calling, with its reason in the call."""
+    sim = simulate_run(assay, seed=1)
+    export = tmp_path / "run.txt"
+    export.write_text(sim.text, encoding="utf-8")
+    plate = read_run(export)
+    well = str(sim.wells[sim.wells["sample"] == "SIM-01"]["well"].iloc[0])
+    result = call_run(plate, assay, settings=CallSettings(omit={well: "bubble"}))
+    row = result.wells[result.wells["well"] == well].iloc[0]
+    assert row["result"] == "omitted"
+    assert row["omit_reason"] == "omitted by the user: bubble"
+    reason = result.samples.set_index("sample").loc["SIM-01", "reason"]
+    assert f"omitted: {well} (omitted by the user: bubble)" in reason
+    with pytest.raises(InputFormatError, match=r"--omit names well\(s\) not on the plate: P24"):
+        call_run(plate, assay, settings=CallSettings(omit={"P24": "x"}))
