@@ -283,7 +283,7 @@ def test_user_omit_excludes_the_well_and_names_unknown_wells(assay: Assay, tmp_p
     row = result.wells[result.wells["well"] == well].iloc[0]
     assert row["result"] == "omitted"
     assert row["omit_reason"] == "omitted by the user: bubble"
-    reason = result.samples.set_index("sample").loc["SIM-01", "reason"]
+    reason = str(result.samples.set_index("sample").loc["SIM-01", "reason"])
     assert f"omitted: {well} (omitted by the user: bubble)" in reason
     with pytest.raises(InputFormatError, match=r"--omit names well\(s\) not on the plate: P24"):
         call_run(plate, assay, settings=CallSettings(omit={"P24": "x"}))
