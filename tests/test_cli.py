@@ -309,8 +309,8 @@ def test_curves_tsv_json_and_plots(tmp_path: Path) -> None:
     assert "NO_AMPLIFICATION" in a5["flags"]
     assert a5["ct"] is None
     assert sorted(p.name for p in (tmp_path / "plots").iterdir()) == [
-        "curves_1_ALB.png",
-        "curves_1_IK4-7.png",
+        "curves_ALB.png",
+        "curves_IK4-7.png",
     ]
 
 

@@ -420,10 +420,14 @@ def test_omit_and_layout_strict_reach_the_settings_and_provenance(
     argv = ["call", str(DEMO), "-o", str(out), "--omit", "a05=bubble", "--omit", "B6"]
     assert main([*argv, "--layout-strict"]) == 0
     settings = seen[0]
-    assert dict(settings.omit) == {"A5": "bubble", "B6": "omitted by the user (--omit)"}
+    assert dict(settings.omit) == {"A5": "bubble", "B6": "no reason given"}
     assert settings.layout_strict is True
     provenance = json.loads((out / "provenance.json").read_text(encoding="utf-8"))
     assert provenance["parameters"]["omit"] == dict(settings.omit)
+    assert provenance["parameters"]["omitted_wells"] == {
+        "A5": "omitted by the user: bubble",
+        "B6": "omitted by the user: no reason given",
+    }
     capsys.readouterr()
     assert main(["call", str(DEMO), "--omit", "Z99=x"]) == 2
     assert "'Z99=x'" in capsys.readouterr().err

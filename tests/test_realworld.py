@@ -181,3 +181,46 @@ def test_summary_line_and_exit_code() -> None:
     assert line.startswith("SUMMARY: files read 2, not read 1, tracebacks 1;")
     assert "instrument-amp 11: yes 9 / review 1 / no 1 (review 9.1%)" in line
     assert "UNSAFE 1 " in line
+
+
+def _assay_for(targets: list[str], folder: Path) -> Path:
+    """The bundled assay file with the export's target names spread over its five reactions as
+    aliases (reference first), so a real run can be called end to end."""
+    text = (REPO / "src" / "ikzf1assay" / "data" / "ikzf1_breakpoint.toml").read_text("utf-8")
+    lines = text.splitlines(keepends=True)
+    alias_lines = [i for i, line in enumerate(lines) if line.startswith("aliases = [")]
+    assert len(alias_lines) == 5, "the bundled assay file changed: ALB + four reactions"
+    for k, i in enumerate(alias_lines):
+        extra = "".join(f', "{t}"' for t in targets[k::5])
+        lines[i] = lines[i].rstrip().removesuffix("]") + extra + "]\n"
+    path = folder / "assay.toml"
+    path.write_text("".join(lines), encoding="utf-8")
+    return path
+
+
+@needs_shared
+@pytest.mark.parametrize("name", RUN_FILES)
+def test_call_writes_complete_outputs(name: str, tmp_path: Path) -> None:
+    """Every readable shared run is called end to end (`ikzf1assay call -o`) with its targets
+    mapped onto the assay's reactions: four complete output files, or a clear error."""
+    from ikzf1assay.cli import main
+    from ikzf1assay.qpcr import read_run
+
+    result = _result(name)
+    if result.outcome != "read":
+        pytest.skip(f"not read by this version: {result.message}")
+    plate = read_run(SHARED / name)
+    targets = sorted({str(t) for t in plate.wells["target"]})
+    assay = _assay_for(targets, tmp_path)
+    out = tmp_path / "out"
+    code = main(["call", str(SHARED / name), "--assay", str(assay), "-o", str(out)])
+    assert code == 0
+    files = sorted(p.name for p in out.iterdir() if not p.name.startswith("."))
+    assert files == ["calls.tsv", "provenance.json", "report.html", "wells.tsv"]
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert "Run validity per reaction" in html
+    assert html.rstrip().endswith("</html>")
+    plotted = 'src="data:image/png;base64,' in html
+    assert ("No curve plots" in html) is not plotted  # no plots, and the report says why
+    longest = plate.curves.groupby(["run", "well", "target"]).size().max()
+    assert plotted is bool(longest >= 15), f"longest curve {longest} cycles"

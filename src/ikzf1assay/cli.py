@@ -118,7 +118,7 @@ def _omit(text: str) -> tuple[str, str]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: {exc}; give WELL=REASON, e.g. A5=bubble"
         ) from None
-    return name, reason.strip() or "omitted by the user (--omit)"
+    return name, reason.strip() or "no reason given"
 
 
 def _call_settings(args: argparse.Namespace, batch: bool) -> Any:
@@ -186,8 +186,20 @@ def _call_one(
         out.write(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
     else:
         table = calls.samples[["sample", "call", "status", "reason"]]
-        out.write(table.to_string(index=False) + "\n")
+        out.write(table.to_string(index=False) + "\n\n" + _controls_text(calls.controls))
     return 0
+
+
+def _controls_text(controls: Any) -> str:
+    """The wells taken as controls of each reaction, and its validity, as a text table."""
+    table = controls.assign(
+        status=["valid" if v else ("INVALID" if p else "not on plate")
+                for v, p in zip(controls["valid"], controls["present"], strict=True)],
+    )[["reaction", "status", "ntc_wells", "negative_control_wells", "positive_control_wells",
+       "reason", "flags"]].replace("", "-")  # fmt: skip
+    table.columns = ["reaction", "status", "NTC", "negative control", "positive control",
+                     "reason", "flags"]  # fmt: skip
+    return "controls per reaction:\n" + str(table.to_string(index=False)) + "\n"
 
 
 def _call_batch(

@@ -40,6 +40,12 @@ def _provenance(
     }
     if settings is not None and settings.omit:
         parameters["omit"] = dict(settings.omit)
+    omitted = calls.wells[calls.wells["omitted"].astype(bool)]
+    if len(omitted):
+        # every well left out, whoever asked: the export's omit flag, the layout, --omit
+        parameters["omitted_wells"] = {
+            str(w): str(r) for w, r in zip(omitted["well"], omitted["omit_reason"], strict=True)
+        }
     if calls.layout_sha256:
         parameters["layout_sha256"] = calls.layout_sha256
     return provenance(

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 
+from ikzf1assay._outdir import safe_name
 from ikzf1assay.qpcr.curves import CURVE_TABLE_COLUMNS, CurveCalls
 from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.report._json import json_records, json_value
 from ikzf1assay.report.provenance import provenance
 
-__all__ = ["plot_curves", "render_curves"]
+__all__ = ["plot_curves", "render_curves", "undrawn_groups"]
 
 
 def render_curves(calls: CurveCalls, fmt: str, plate: Plate) -> str:
@@ -44,53 +47,133 @@ def render_curves(calls: CurveCalls, fmt: str, plate: Plate) -> str:
     raise ValueError(f"unknown format {fmt!r}; choose tsv or json")
 
 
-def plot_curves(calls: CurveCalls, plate: Plate, folder: Path, ct_cutoff: float) -> list[Path]:
-    """One PNG per run and target: baseline-corrected curves (log scale), the threshold, the
-    Ct cut-off, and wells not called amplified drawn dashed in grey. Returns the files."""
+def plot_curves(
+    calls: CurveCalls,
+    plate: Plate,
+    folder: Path,
+    ct_cutoff: float,
+    *,
+    groups: pd.DataFrame | None = None,
+) -> list[Path]:
+    """One PNG per run and group of wells, the files returned.
+
+    Each plot shows the baseline-corrected curves (log scale), the threshold and the Ct
+    cut-off; wells read ``yes`` are solid lines, ``review`` dash-dotted in orange, ``no``
+    dashed in grey. Without ``groups`` a group is the export's target; with it (columns
+    ``run``, ``well``, ``target``, ``group`` and optionally ``omitted``) the wells are grouped
+    by ``group`` (the run report passes the assay's reaction, so a layout that renames the
+    targets still gives one plot per reaction), and omitted wells are left out. Wells without
+    a curve to draw (results-only exports, curves too short to analyse) are left out, and a
+    group with none gives no file: :func:`undrawn_groups` says which and why.
+
+    Files are named ``curves_<group>.png``, or ``curves_<run>_<group>.png`` when ``calls``
+    holds several runs, made safe with :func:`ikzf1assay._outdir.safe_name`.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     folder.mkdir(parents=True, exist_ok=True)
+    table = _grouped(calls, groups)
+    by_well = _drawable(calls, plate)
+    several_runs = table["run"].nunique() > 1
     written = []
-    curves = plate.curves.merge(
-        calls.table[["run", "well", "target", "amplified", "baseline_start", "baseline_end"]],
-        on=["run", "well", "target"],
-    )
-    for (run, target), group in calls.table.groupby(["run", "target"], sort=True):
+    for (run, group), rows in table.groupby(["run", "group"], sort=True):
+        drawn = [(r, by_well[(r.run, r.well, r.target)]) for r in rows.itertuples(index=False)
+                 if (r.run, r.well, r.target) in by_well]  # fmt: skip
+        if not drawn:
+            continue
         fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
-        for row in group.itertuples(index=False):
-            c = curves[
-                (curves["run"] == run) & (curves["well"] == row.well) & (curves["target"] == target)
-            ]
-            if c.empty:
-                continue
-            x = c["cycle"].to_numpy()
-            y = c["rn"].to_numpy()
+        for row, c in drawn:
+            x = c["cycle"].to_numpy(dtype=float)
+            y = c["rn"].to_numpy(dtype=float)
             window = (x >= row.baseline_start) & (x <= row.baseline_end)
             if window.sum() >= 2:
                 y = y - np.polyval(np.polyfit(x[window], y[window], 1), x)
-            style = {"lw": 1.0} if row.amplified else {"lw": 0.8, "ls": "--", "color": "0.6"}
-            ax.plot(x, y, label=None, **style)
-        threshold = float(group["threshold"].median())
-        ax.axhline(
-            threshold,
-            color="red",
-            lw=1,
-            label=f"threshold {threshold:.4g} ({group['threshold_mode'].iloc[0]})",
-        )
+            ax.plot(x, y, **_STYLE.get(str(row.amplification), _STYLE["no"]))
+        thresholds = rows["threshold"].to_numpy(dtype=float)
+        thresholds = thresholds[np.isfinite(thresholds)]
+        threshold = float(np.median(thresholds)) if thresholds.size else float("nan")
+        if np.isfinite(threshold):
+            mode = rows["threshold_mode"].iloc[0]
+            ax.axhline(threshold, color="red", lw=1, label=f"threshold {threshold:.4g} ({mode})")
+        else:
+            threshold = 1.0
         ax.axvline(ct_cutoff, color="black", lw=1, ls=":", label=f"Ct cut-off {ct_cutoff:g}")
         ax.set_yscale("symlog", linthresh=max(threshold / 10, 1e-6))
         ax.set_ylim(bottom=-max(threshold / 10, 1e-6))
         ax.set_xlabel("cycle")
         ax.set_ylabel("baseline-corrected fluorescence")
-        rejected = int((~group["amplified"]).sum())
-        ax.set_title(f"{target} ({len(group)} wells, {rejected} not amplified: dashed)")
+        counts = rows["amplification"].value_counts()
+        targets = sorted(set(map(str, rows["target"])) - {str(group)})
+        ax.set_title(
+            f"{group}{' (export target ' + ', '.join(targets) + ')' if targets else ''}: "
+            f"{len(drawn)} wells; {int(counts.get('yes', 0))} yes, "
+            f"{int(counts.get('review', 0))} review (orange), {int(counts.get('no', 0))} no (grey)",
+            fontsize=10,
+        )
         ax.legend(loc="upper left", fontsize=8)
-        safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in f"{run}_{target}")
-        path = folder / f"curves_{safe}.png"
+        name = f"{run}_{group}" if several_runs else str(group)
+        path = folder / f"curves_{safe_name(name)}.png"
         fig.savefig(path)
         plt.close(fig)
         written.append(path)
     return written
+
+
+_STYLE: dict[str, dict[str, Any]] = {
+    "yes": {"lw": 1.0},
+    "review": {"lw": 1.0, "ls": "-.", "color": "tab:orange"},
+    "no": {"lw": 0.8, "ls": "--", "color": "0.6"},
+}
+
+
+def _grouped(calls: CurveCalls, groups: pd.DataFrame | None) -> pd.DataFrame:
+    columns = ["run", "well", "target", "amplification", "threshold", "threshold_mode",
+               "baseline_start", "baseline_end", "ct_source", "cycles"]  # fmt: skip
+    table = calls.table[columns]
+    if groups is None:
+        return table.assign(group=table["target"].astype(str))
+    keep = groups[["run", "well", "target", "group"]].assign(
+        omitted=groups["omitted"].astype(bool) if "omitted" in groups else False
+    )
+    table = table.merge(keep, on=["run", "well", "target"], how="inner", validate="one_to_one")
+    return table[~table["omitted"]].drop(columns=["omitted"])
+
+
+def _drawable(calls: CurveCalls, plate: Plate) -> dict[tuple[Any, ...], pd.DataFrame]:
+    """The curve of each well that has one to draw: the curve was analysed (not the
+    instrument's result standing in for it) and has at least ``min_cycles`` readings."""
+    t = calls.table
+    analysed = t[(t["ct_source"] != "instrument") & (t["cycles"] >= calls.settings.min_cycles)]
+    keys = set(zip(analysed["run"], analysed["well"], analysed["target"], strict=True))
+    return {
+        key: c
+        for key, c in plate.curves.groupby(["run", "well", "target"], sort=False)
+        if key in keys
+    }
+
+
+def undrawn_groups(
+    calls: CurveCalls, plate: Plate, groups: pd.DataFrame | None = None
+) -> list[tuple[str, str]]:
+    """The groups of :func:`plot_curves` that get no plot, each with the reason in words."""
+    table = _grouped(calls, groups)
+    drawable = set(_drawable(calls, plate))
+    out = []
+    for group, rows in table.groupby("group", sort=True):
+        keys = set(zip(rows["run"], rows["well"], rows["target"], strict=True))
+        if keys & drawable:
+            continue
+        if plate.curves.empty:
+            why = "the export carries no amplification curves (results only)"
+        else:
+            why = (
+                f"its wells' curves are missing or too short to analyse (fewer than "
+                f"{calls.settings.min_cycles} cycles)"
+            )
+        if (rows["ct_source"] == "instrument").any():
+            why += "; its wells take the instrument's result (CURVE_NOT_CHECKED)"
+        out.append((str(group), why))
+    return out

@@ -16,7 +16,7 @@ from ikzf1assay.calling.calls import RunCalls
 from ikzf1assay.qpcr.curves import FLAG_MEANINGS
 from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.report.calls import _provenance
-from ikzf1assay.report.curves import plot_curves
+from ikzf1assay.report.curves import plot_curves, undrawn_groups
 
 __all__ = ["CALL_FLAG_MEANINGS", "render_run_report"]
 
@@ -57,6 +57,11 @@ def _plate_map(calls: RunCalls, plate: Plate) -> tuple[list[int], list[dict[str,
             ct_text = f"Ct {ct:.1f}" if np.isfinite(ct) else "no Ct"
             css = f"{r['result']} {r['role'] if r['role'] != 'sample' else ''}".strip()
             title = f"{name} {r['sample']} {r['reaction']} {ct_text} {r['flags']}"
+            if r["result"] == "omitted":
+                ct_text = "omitted"
+                title = f"{name} {r['sample']} {r['reaction']}: {r['omit_reason']}"
+            elif r["result"] == "review":
+                title += f" review: {r['amplification_reason']}"
             cells.append(
                 {
                     "well": name,
@@ -94,10 +99,25 @@ def _flags(calls: RunCalls) -> list[dict[str, str]]:
     return rows
 
 
+def _plot_note(undrawn: list[tuple[str, str]], any_plot: bool) -> str:
+    """Why some reactions (or all) have no curve plot, in one sentence or a few."""
+    if not undrawn:
+        return ""
+    reasons = {why for _, why in undrawn}
+    if not any_plot and len(reasons) == 1:
+        return f"No curve plots: {reasons.pop()}."
+    return " ".join(f"No plot for {group}: {why}." for group, why in undrawn)
+
+
 def render_run_report(calls: RunCalls, plate: Plate, assay: Assay) -> str:
     """The report as one HTML string: no external resource, every name escaped."""
+    groups = calls.wells[["run", "well", "target", "reaction", "omitted"]].rename(
+        columns={"reaction": "group"}
+    )
     with tempfile.TemporaryDirectory() as tmp:
-        files = plot_curves(calls.curves, plate, Path(tmp), assay.positive_rule.ct_cutoff)
+        files = plot_curves(
+            calls.curves, plate, Path(tmp), assay.positive_rule.ct_cutoff, groups=groups
+        )
         plots = [
             {
                 "name": f.stem.removeprefix("curves_"),
@@ -105,6 +125,8 @@ def render_run_report(calls: RunCalls, plate: Plate, assay: Assay) -> str:
             }
             for f in files
         ]
+    plot_note = _plot_note(undrawn_groups(calls.curves, plate, groups), bool(plots))
+    omitted = calls.wells[calls.wells["omitted"].astype(bool)]
     columns, plate_rows = _plate_map(calls, plate)
     summary = calls.samples["status"].value_counts().to_dict()
     provenance = _provenance(calls, plate, assay)
@@ -127,6 +149,8 @@ def render_run_report(calls: RunCalls, plate: Plate, assay: Assay) -> str:
             columns=columns,
             plate=plate_rows,
             plots=plots,
+            plot_note=plot_note,
+            omitted=omitted[["well", "sample", "reaction", "omit_reason"]].to_dict("records"),
             flags=_flags(calls),
             provenance={
                 k: (", ".join(f"{a}={b}" for a, b in v.items()) if isinstance(v, dict) else v)
