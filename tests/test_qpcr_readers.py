@@ -14,10 +14,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ikzf1assay._text import Numbers
 from ikzf1assay.errors import FileAccessError, IkzfAssayError, InputFormatError
 from ikzf1assay.qpcr import CURVE_COLUMNS, WELL_COLUMNS, Plate, read_run
 from ikzf1assay.qpcr.plate import normalise_task, normalise_well
-from ikzf1assay.qpcr.readers._text import Numbers
 
 DATA = Path(__file__).parent / "data" / "qpcr"
 GOOD = DATA / "good"

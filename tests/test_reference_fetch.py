@@ -21,11 +21,11 @@ from urllib.parse import unquote
 
 import pytest
 
+from ikzf1assay._provenance import file_sha256
 from ikzf1assay.assay import Assay
 from ikzf1assay.cli import main
 from ikzf1assay.errors import ExternalToolError
 from ikzf1assay.reference import Locus, fetch_locus, load_locus, synthetic_locus
-from ikzf1assay.report.provenance import file_sha256
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -35,10 +35,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from ikzf1assay._text import decode_text, guess_delimiter, split_line
 from ikzf1assay.assay import Assay
 from ikzf1assay.errors import FileAccessError, InputFormatError
 from ikzf1assay.qpcr.plate import normalise_well
-from ikzf1assay.qpcr.readers._text import decode_text, guess_delimiter, split_line
 
 __all__ = ["LAYOUT_COLUMNS", "ROLES", "Layout", "apply_layout", "read_layout"]
 

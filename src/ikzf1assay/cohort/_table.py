@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ikzf1assay._io import read_file_bytes
+from ikzf1assay._text import decode_text, guess_delimiter, split_rows
 from ikzf1assay.errors import InputFormatError
-from ikzf1assay.qpcr.readers._text import decode_text, guess_delimiter, split_rows
 
 __all__ = ["RawTable", "read_table"]
 

@@ -105,7 +105,7 @@ class DesignResult:
         return pd.DataFrame(rows, columns=CANDIDATE_COLUMNS)
 
     def to_dict(self) -> dict[str, Any]:
-        from ikzf1assay.report._json import json_records
+        from ikzf1assay._json import json_records
 
         return {
             "deletion": self.deletion,

@@ -129,7 +129,7 @@ class SpecificityResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: parameters, verdicts, matrix, sites, products, notes."""
-        from ikzf1assay.report._json import json_records as records
+        from ikzf1assay._json import json_records as records
 
         return {
             "engines": list(self.engines),

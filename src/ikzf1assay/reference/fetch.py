@@ -138,7 +138,7 @@ def fetch_locus(
         The sequence is not the gene (its splice sites are wrong): see
         :func:`~ikzf1assay.reference.locus.load_locus`.
     """
-    from ikzf1assay.report.provenance import package_version
+    from ikzf1assay._provenance import package_version
 
     model = load_gene_model().build(build)
     url = locus_url(model, service, base_url)

@@ -11,13 +11,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ikzf1assay._json import json_records
 from ikzf1assay._outdir import atomic_output
+from ikzf1assay._provenance import provenance
 from ikzf1assay._tsv import write_tsv
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import CallSettings, RunCalls
 from ikzf1assay.qpcr.plate import Plate
-from ikzf1assay.report._json import json_records
-from ikzf1assay.report.provenance import provenance
 
 __all__ = ["RUN_FILES", "calls_document", "write_run_files", "write_run_outputs"]
 

@@ -13,12 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from ikzf1assay._json import json_value
+from ikzf1assay._provenance import file_sha256, provenance
 from ikzf1assay.cohort.analysis import GROUPINGS, GROUPS, CohortAnalysis
 from ikzf1assay.cohort.figures import cif_figure, forest_figure, four_group_figure, km_figure, save
 from ikzf1assay.errors import FileAccessError
-from ikzf1assay.report._json import json_value
 from ikzf1assay.report.html import _environment
-from ikzf1assay.report.provenance import file_sha256, provenance
 
 __all__ = ["cohort_tables", "write_cohort_outputs"]
 

@@ -9,11 +9,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ikzf1assay._json import json_records, json_value
 from ikzf1assay._outdir import safe_name
+from ikzf1assay._provenance import provenance
 from ikzf1assay.qpcr.curves import CURVE_TABLE_COLUMNS, CurveCalls
 from ikzf1assay.qpcr.plate import Plate
-from ikzf1assay.report._json import json_records, json_value
-from ikzf1assay.report.provenance import provenance
 
 __all__ = ["plot_curves", "render_curves", "undrawn_groups"]
 

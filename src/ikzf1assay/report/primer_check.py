@@ -15,8 +15,8 @@ from typing import Any
 
 import pandas as pd
 
+from ikzf1assay._provenance import provenance
 from ikzf1assay.primers.thermo import FLAG_MEANINGS, PrimerCheckResult
-from ikzf1assay.report.provenance import provenance
 
 __all__ = ["FORMATS", "render_primer_check"]
 

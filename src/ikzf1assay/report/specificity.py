@@ -6,11 +6,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ikzf1assay._json import json_records
+from ikzf1assay._provenance import provenance
 from ikzf1assay.assay import Assay
 from ikzf1assay.primers.design import DesignResult
 from ikzf1assay.primers.specificity import SpecificityResult
-from ikzf1assay.report._json import json_records
-from ikzf1assay.report.provenance import provenance
 
 __all__ = [
     "render_design_text",

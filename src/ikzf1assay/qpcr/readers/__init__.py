@@ -25,10 +25,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ikzf1assay._io import read_file_bytes, read_file_head
+from ikzf1assay._text import decode_text
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.qpcr.readers import abi_sds, abi_sheets, abi_text, cfx, limits, rdml, tidy_csv
-from ikzf1assay.qpcr.readers._text import decode_text
 
 __all__ = ["FORMATS", "detect_format", "limits", "read_run"]
 

@@ -21,9 +21,9 @@ from __future__ import annotations
 
 import re
 
+from ikzf1assay._text import guess_delimiter, split_line
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import Loc, Plate, Skipped
-from ikzf1assay.qpcr.readers._text import guess_delimiter, split_line
 from ikzf1assay.qpcr.readers.abi_text import Section, read_sections
 
 __all__ = ["FORMAT", "looks_like", "read"]

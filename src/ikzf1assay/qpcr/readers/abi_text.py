@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
 
+from ikzf1assay._text import Numbers, guess_delimiter, split_line
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import (
     CurvePoint,
@@ -39,7 +40,6 @@ from ikzf1assay.qpcr.plate import (
     normalise_task,
     normalise_well,
 )
-from ikzf1assay.qpcr.readers._text import Numbers, guess_delimiter, split_line
 
 __all__ = ["looks_like", "read"]
 

@@ -23,6 +23,13 @@ import re
 from pathlib import Path
 
 from ikzf1assay._io import read_file_bytes
+from ikzf1assay._text import (
+    Numbers,
+    decode_text,
+    guess_delimiter,
+    split_line,
+    split_rows,
+)
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import (
     CurvePoint,
@@ -36,13 +43,6 @@ from ikzf1assay.qpcr.plate import (
     normalise_well,
 )
 from ikzf1assay.qpcr.readers import limits
-from ikzf1assay.qpcr.readers._text import (
-    Numbers,
-    decode_text,
-    guess_delimiter,
-    split_line,
-    split_rows,
-)
 
 __all__ = ["FORMAT", "looks_like", "read"]
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 
+from ikzf1assay._text import Numbers, guess_delimiter, split_line, split_rows
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import (
     CurvePoint,
@@ -33,7 +34,6 @@ from ikzf1assay.qpcr.plate import (
     normalise_task,
     normalise_well,
 )
-from ikzf1assay.qpcr.readers._text import Numbers, guess_delimiter, split_line, split_rows
 
 __all__ = ["COLUMNS", "FORMAT", "looks_like", "read"]
 
