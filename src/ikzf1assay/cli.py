@@ -175,7 +175,8 @@ def _call_one(
 
     from ikzf1assay.calling import call_run
     from ikzf1assay.qpcr import read_run
-    from ikzf1assay.report.calls import calls_document, write_run_files
+    from ikzf1assay.report.calls import calls_document
+    from ikzf1assay.report.run import write_run_files
 
     plate = read_run(args.export[0], format=args.input_format)
     calls = call_run(plate, assay, layout, settings)

@@ -134,7 +134,7 @@ def _call_each(
     advance: Callable[[Path], None] | None,
     log_file: TextIO,
 ) -> tuple[list[pd.DataFrame], list[dict[str, str]]]:
-    from ikzf1assay.report.calls import write_run_files
+    from ikzf1assay.report.run import write_run_files
 
     frames: list[pd.DataFrame] = []
     errors: list[dict[str, str]] = []

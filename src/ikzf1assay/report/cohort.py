@@ -18,7 +18,7 @@ from ikzf1assay._provenance import file_sha256, provenance
 from ikzf1assay.cohort.analysis import GROUPINGS, GROUPS, CohortAnalysis
 from ikzf1assay.cohort.figures import cif_figure, forest_figure, four_group_figure, km_figure, save
 from ikzf1assay.errors import FileAccessError
-from ikzf1assay.report.html import _environment
+from ikzf1assay.report._templates import environment
 
 __all__ = ["cohort_tables", "write_cohort_outputs"]
 
@@ -221,7 +221,7 @@ def _render(
              "p": _p(lr.p) if lr else "-"}
         )  # fmt: skip
     linked = a.linked.table["link"].value_counts().to_dict()
-    template = _environment().get_template("cohort_report.html.j2")
+    template = environment().get_template("cohort_report.html.j2")
     return template.render(
         comments=list(a.clinical.comments),
         source=a.clinical.source,

@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import base64
 import tempfile
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import jinja2
 import numpy as np
 
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import RunCalls
 from ikzf1assay.qpcr.curves import FLAG_MEANINGS
 from ikzf1assay.qpcr.plate import Plate
-from ikzf1assay.report.calls import _provenance
+from ikzf1assay.report._templates import render
+from ikzf1assay.report.calls import run_provenance
 from ikzf1assay.report.curves import plot_curves, undrawn_groups
 
 __all__ = ["CALL_FLAG_MEANINGS", "render_run_report"]
@@ -25,15 +24,6 @@ CALL_FLAG_MEANINGS = {
     "MINORITY_POSITIVE": "a minority of replicates positive: the reaction is called negative",
     "PARTIAL_PANEL": "other deletion reactions were not on the plate: mixed cannot be excluded",
 }
-
-
-def _environment() -> jinja2.Environment:
-    templates = resources.files("ikzf1assay.report") / "templates"
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(str(templates)),
-        autoescape=True,  # every user-supplied string (sample names, files) is escaped
-        undefined=jinja2.StrictUndefined,
-    )
 
 
 def _plate_map(calls: RunCalls, plate: Plate) -> tuple[list[int], list[dict[str, Any]]]:
@@ -129,32 +119,29 @@ def render_run_report(calls: RunCalls, plate: Plate, assay: Assay) -> str:
     omitted = calls.wells[calls.wells["omitted"].astype(bool)]
     columns, plate_rows = _plate_map(calls, plate)
     summary = calls.samples["status"].value_counts().to_dict()
-    provenance = _provenance(calls, plate, assay)
-    return (
-        _environment()
-        .get_template("run_report.html.j2")
-        .render(
-            run_name=Path(plate.info.file_name).name,
-            input_format=plate.info.format,
-            instrument=plate.info.instrument or "",
-            run_date=plate.info.run_date or "",
-            n_samples=len(calls.samples),
-            summary=summary,
-            threshold_mode=calls.threshold_mode,
-            ct_cutoff=f"{assay.positive_rule.ct_cutoff:g}",
-            reference=assay.reference.name,
-            reference_limit=f"{assay.reference.ct_limit:g}",
-            controls=calls.controls.to_dict("records"),
-            calls=calls.samples.to_dict("records"),
-            columns=columns,
-            plate=plate_rows,
-            plots=plots,
-            plot_note=plot_note,
-            omitted=omitted[["well", "sample", "reaction", "omit_reason"]].to_dict("records"),
-            flags=_flags(calls),
-            provenance={
-                k: (", ".join(f"{a}={b}" for a, b in v.items()) if isinstance(v, dict) else v)
-                for k, v in provenance.items()
-            },
-        )
+    provenance = run_provenance(calls, plate, assay)
+    return render(
+        "run_report.html.j2",
+        run_name=Path(plate.info.file_name).name,
+        input_format=plate.info.format,
+        instrument=plate.info.instrument or "",
+        run_date=plate.info.run_date or "",
+        n_samples=len(calls.samples),
+        summary=summary,
+        threshold_mode=calls.threshold_mode,
+        ct_cutoff=f"{assay.positive_rule.ct_cutoff:g}",
+        reference=assay.reference.name,
+        reference_limit=f"{assay.reference.ct_limit:g}",
+        controls=calls.controls.to_dict("records"),
+        calls=calls.samples.to_dict("records"),
+        columns=columns,
+        plate=plate_rows,
+        plots=plots,
+        plot_note=plot_note,
+        omitted=omitted[["well", "sample", "reaction", "omit_reason"]].to_dict("records"),
+        flags=_flags(calls),
+        provenance={
+            k: (", ".join(f"{a}={b}" for a, b in v.items()) if isinstance(v, dict) else v)
+            for k, v in provenance.items()
+        },
     )

@@ -80,11 +80,11 @@ def render_specificity_text(result: SpecificityResult) -> str:
 
 def render_specificity_html(result: SpecificityResult, assay: Assay) -> str:
     """A self-contained HTML page with the specificity section (every string escaped)."""
-    from ikzf1assay.report.html import _environment
+    from ikzf1assay.report._templates import environment
 
     products = result.products_table()
     return (
-        _environment()
+        environment()
         .get_template("primer_report.html.j2")
         .render(
             result=result,
