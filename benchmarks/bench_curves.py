@@ -3,6 +3,10 @@
 Prints wells analysed per second and the process's peak resident memory for:
 - the Vermeulen RDML file (960 curves x 50 cycles) from ../shared/validation/qpcr/;
 - a SYNTHETIC batch of 100,000 wells (--wells) x 45 cycles, half amplified.
+Then, for each size (1,000, 10,000 and --wells synthetic wells), a fresh subprocess builds the
+Plate and analyses it, and prints the wall time, the resident memory once the Plate is built
+(``plate RSS``) and the peak resident memory of the child (``ru_maxrss``), so the analysis's
+own share is ``peak - plate``.
 With ``--linregpcr-python /tmp/lrvenv/bin/python`` (see linregpcr_reference.py for that
 environment) it also runs LinRegPCR (rdmlpython 1.7.2) on the Vermeulen file and prints the
 speed ratio and both methods' replicate precision (median SD of Cq over the 3 replicates of each
@@ -17,6 +21,7 @@ import argparse
 import json
 import resource
 import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -45,8 +50,10 @@ def synthetic(n: int, cycles: int = 45, seed: int = 1) -> Plate:
     x0 = rng.uniform(18, 38, n)[:, None]
     amp = (rng.random(n) < 0.5)[:, None] * rng.uniform(0.5, 3, n)[:, None]
     values = 0.5 + amp / (1 + np.exp(-(c - x0) / 1.6)) + rng.normal(0, 0.003, (n, cycles))
-    wells = [f"{chr(65 + (i // 24) % 16)}{i % 24 + 1}" for i in range(n)]
-    runs = [str(i // 384) for i in range(n)]
+    # object arrays: np.repeat then repeats references to a few hundred strings, as a reader's
+    # table holds them, instead of making a new string object for each of n x cycles rows
+    wells = np.array([f"{chr(65 + (i // 24) % 16)}{i % 24 + 1}" for i in range(n)], dtype=object)
+    runs = np.array([str(i // 384) for i in range(n)], dtype=object)
     table = pd.DataFrame({col: "" for col in WELL_COLUMNS}, index=range(n))
     table = table.assign(
         run=runs,
@@ -64,20 +71,19 @@ def synthetic(n: int, cycles: int = 45, seed: int = 1) -> Plate:
         has_result=False,
         auto_threshold=None,
     )
-    curves = pd.DataFrame(
-        {
-            "run": np.repeat(runs, cycles),
-            "well": np.repeat(wells, cycles),
-            "target": "T",
-            "cycle": np.tile(c, n),
-            "rn": values.ravel(),
-            "delta_rn": np.nan,
-            "passive_ref": np.nan,
-        }
-    )
-    return Plate(
-        RunInfo("synthetic", "synthetic", "0" * 64), table[WELL_COLUMNS], curves[CURVE_COLUMNS]
-    )
+    # Built as one float block plus three object columns: a DataFrame from a dict of columns
+    # would hold the inputs and their consolidated copy at once (600 MiB for 100,000 wells).
+    floats = np.empty((4, n * cycles))
+    floats[0] = np.tile(c, n)
+    floats[1] = values.ravel()
+    floats[2:] = np.nan
+    del values
+    curves = pd.DataFrame(floats.T, columns=CURVE_COLUMNS[3:], copy=False)
+    del floats
+    curves.insert(0, "run", np.repeat(runs, cycles))
+    curves.insert(1, "well", np.repeat(wells, cycles))
+    curves.insert(2, "target", np.full(n * cycles, "T", dtype=object))
+    return Plate(RunInfo("synthetic", "synthetic", "0" * 64), table[WELL_COLUMNS], curves)
 
 
 def measure(label: str, plate: Plate) -> float:
@@ -92,11 +98,72 @@ def measure(label: str, plate: Plate) -> float:
     return elapsed
 
 
+def _status_mib(field: str) -> float:
+    """A memory figure of this process from /proc/self/status (Linux), MiB."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith(field + ":"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _reset_peak() -> None:
+    """Reset the peak resident memory VmHWM (Linux: clear_refs 5). ru_maxrss is not reset:
+    it also keeps the parent's peak at the time of the exec, which is why main() starts the
+    children before it grows."""
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")
+    except OSError:
+        pass
+
+
+def child(n: int) -> None:
+    """In a fresh process: build n synthetic wells, analyse them, print one JSON line."""
+    plate = synthetic(n)
+    build_peak = _status_mib("VmHWM")
+    plate_rss = _status_mib("VmRSS")
+    _reset_peak()
+    start = time.perf_counter()
+    analyse_curves(plate)
+    elapsed = time.perf_counter() - start
+    figures = {
+        "wells": n,
+        "seconds": elapsed,
+        "plate_rss": plate_rss,
+        "build_peak": build_peak,
+        "analysis_peak": _status_mib("VmHWM"),
+        "maxrss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+    print(json.dumps(figures))
+
+
+def fresh(n: int) -> None:
+    """Time and peak memory of n synthetic wells in a fresh subprocess."""
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", str(n)], capture_output=True, text=True, check=True
+    )
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    print(
+        f"fresh process: synthetic {n:>6} wells {r['seconds']:>6.2f} s {n / r['seconds']:>6.0f} "
+        f"wells/s; peak RSS (ru_maxrss) {r['maxrss']:>4.0f} MiB; Plate {r['plate_rss']:>4.0f} MiB "
+        f"(peak {r['build_peak']:>4.0f} building it); peak during the analysis "
+        f"{r['analysis_peak']:>4.0f} MiB (+{r['analysis_peak'] - r['plate_rss']:.0f} over the "
+        "Plate)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--wells", type=int, default=100_000)
     parser.add_argument("--linregpcr-python", help="python of a venv with rdmlpython 1.7.2")
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        child(args.child)
+        return
+    for n in sorted({1_000, 10_000, args.wells}):  # first, while this process is small
+        fresh(n)
     ours_seconds = None
     if VERMEULEN.exists():
         plate = read_run(VERMEULEN)

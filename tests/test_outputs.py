@@ -30,10 +30,10 @@ from ikzf1assay._outdir import MARKER, atomic_output, safe_name
 from ikzf1assay._tsv import TRIGGERS, neutralise_cell, restore_cell, write_tsv
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling import CallSettings, RunCalls
-from ikzf1assay.calling.batch import flag_conflicts
 from ikzf1assay.cli import main
 from ikzf1assay.cohort.link import link_calls, read_calls
 from ikzf1assay.qpcr.plate import Plate
+from ikzf1assay.workflows.batch import flag_conflicts
 
 DEMO = Path(str(resources.files("ikzf1assay") / "data" / "demo_run_abi7500.txt"))
 RUN_FILES = ("calls.tsv", "wells.tsv", "provenance.json", "report.html")
@@ -328,7 +328,7 @@ def test_an_old_errors_tsv_does_not_survive_a_clean_rerun(tmp_path: Path) -> Non
 def test_an_unexpected_exception_in_one_export_is_a_row_and_a_traceback(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    import ikzf1assay.calling.batch as batch
+    import ikzf1assay.workflows.batch as batch
     from ikzf1assay.qpcr.readers import read_run as real_read_run
 
     def read_run(path: Path, *args: object, **kwargs: object) -> object:

@@ -220,7 +220,7 @@ def test_call_writes_complete_outputs(name: str, tmp_path: Path) -> None:
     html = (out / "report.html").read_text(encoding="utf-8")
     assert "Run validity per reaction" in html
     assert html.rstrip().endswith("</html>")
-    plotted = 'src="data:image/png;base64,' in html
+    plotted = '<figure class="curves"' in html
     assert ("No curve plots" in html) is not plotted  # no plots, and the report says why
     longest = plate.curves.groupby(["run", "well", "target"]).size().max()
     assert plotted is bool(longest >= 15), f"longest curve {longest} cycles"

@@ -58,7 +58,7 @@ def test_report_is_self_contained_and_escaped(report: Path) -> None:
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;&lt;b&gt;SIM&lt;/b&gt;" in html
     for external in ('src="http', 'href="http', "url("):
         assert external not in html
-    assert html.count('src="data:image/png;base64,') == 5  # one plot per reaction + ALB
+    assert html.count('<figure class="curves"') == 5  # one SVG figure per reaction + ALB
     for section in (
         "Run validity per reaction",
         "Calls",

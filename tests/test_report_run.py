@@ -28,7 +28,7 @@ def sim(assay: Assay) -> SimulatedRun:
 
 
 def _plots(html: str) -> list[str]:
-    return re.findall(r'alt="amplification curves: ([^"]+)"', html)
+    return re.findall(r'aria-label="amplification curves: ([^"]+)"', html)
 
 
 def _cell(html: str, well: str) -> str:
@@ -151,3 +151,28 @@ def test_export_omit_flag_reaches_provenance_and_plate_map(tmp_path: Path) -> No
         css, title = _cell(html, well).split("|")
         assert css.split()[0] == "omitted"
         assert title.endswith("omitted in the export")
+
+
+def test_each_curve_is_traceable_to_its_well(
+    assay: Assay, sim: SimulatedRun, tmp_path: Path
+) -> None:
+    """Every drawn curve is a polyline naming its well, sample, amplification and Ct."""
+    export = tmp_path / "run.txt"
+    export.write_text(sim.text, encoding="utf-8")
+    plate = read_run(export)
+    calls = call_run(plate, assay, settings=CallSettings(omit={"A1": "bubble"}))
+    html = render_run_report(calls, plate, assay)
+    curves = re.findall(r'<polyline [^>]*data-well="([A-P]\d+)"><title>([^<]*)</title>', html)
+    wells = calls.wells[~calls.wells["omitted"]]
+    assert sorted(w for w, _ in curves) == sorted(wells["well"])  # each drawn once, A1 left out
+    titles = dict(curves)
+    for well, sample, amp, ct in zip(
+        wells["well"],
+        wells["sample"],
+        wells["amplification"],
+        wells["ct"].astype(float),
+        strict=True,
+    ):
+        title = titles[str(well)]
+        assert title.startswith(f"{well} {sample}: {amp}")
+        assert (f"Ct {ct:.2f}" in title) if ct == ct else ("no Ct" in title)

@@ -30,16 +30,27 @@ baseline range, omit flag, sample names per section), for scenario plates.
 
 from __future__ import annotations
 
-import hashlib
 import math
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+# The curve families and the per-well exports live in their own modules; their public names
+# are imported from here, as before.
+from ikzf1assay._sim_exports import RESULTS_HEADER as RESULTS_HEADER
+from ikzf1assay._sim_exports import WellSpec, abi7500_export
+from ikzf1assay._sim_families import (
+    CURVE_FAMILIES,
+    NOISE_SD,
+    PARAM_COLUMNS,
+    CurveFamily,
+    curve_family,
+    curve_family_plate,
+)
+from ikzf1assay._sim_families import CYCLES as CYCLES
+from ikzf1assay._sim_families import THRESHOLD as THRESHOLD
 from ikzf1assay.assay import Assay
-from ikzf1assay.qpcr.plate import CurvePoint, Plate, Reaction, RunInfo, build_plate
 
 __all__ = [
     "CURVE_FAMILIES",
@@ -57,8 +68,6 @@ __all__ = [
     "simulate_run",
 ]
 
-CYCLES = 40
-THRESHOLD = 0.2
 DYES = ("FAM", "VIC")
 
 
@@ -161,11 +170,59 @@ def simulate_run(
         that reaction (and only it) for the run.
     artefact_rate
         Share of negative wells given a late, sub-threshold primer-dimer rise.
+
+    Returns
+    -------
+    SimulatedRun
+        The export text, the truth per sample and the design per well.
     """
+    # One generator, drawn in a fixed order (design Cts, then curves well by well): the same
+    # seed must give the same bytes.
     rng = np.random.default_rng(seed)
     samples = design if design is not None else default_design()
     reactions = [r.deletion for r in assay.reactions]
     ref = assay.reference.name
+    wells = _plate_design(rng, samples, reactions, ref, replicates, contaminated_ntc)
+    dye = {t: ("VIC" if t == ref else "FAM") for t in [*reactions, ref]}
+    lines = [*_header_lines(seed), "", "[Sample Setup]", *_sample_setup(wells, dye)]
+    amp, multi, results = _curve_rows(rng, wells, dye, artefact_rate)
+    lines += ["", "[Amplification Data]", "Well\tCycle\tTarget Name\tRn\tDelta Rn", *amp]
+    lines += ["", "[Multicomponent Data]", "Well\tWell Position\tCycle\tFAM\tROX", *multi]
+    header = ["Well", "Well Position", "Omit", "Sample Name", "Target Name", "Task", "Reporter"]
+    header += ["Quencher", "CT", "Automatic Ct Threshold", "Ct Threshold", "Automatic Baseline"]
+    header += ["Baseline Start", "Baseline End"]
+    lines += ["", "[Results]", "\t".join(header), *results]
+    return SimulatedRun(
+        text="\n".join(lines) + "\n",
+        truth=_truth(samples, reactions, contaminated_ntc),
+        wells=wells.drop(columns=["number"]),
+    )
+
+
+def _design_ct(
+    rng: np.random.Generator, s: SimSample, target: str, ref: str, ref_ct: float
+) -> float | None:
+    """The designed Ct of one sample well (None: no amplification)."""
+    if target == ref:
+        return float(ref_ct + rng.normal(0, 0.1))
+    if target in s.deletions and s.dna_ok:
+        return float(ref_ct + rng.uniform(1.0, 2.5) + rng.normal(0, 0.1))
+    if target in s.minor and s.dna_ok:
+        return float(ref_ct + rng.uniform(5.5, 6.5) + rng.normal(0, 0.1))
+    if target in s.late_only:
+        return float(rng.uniform(37.0, 38.0))
+    return None
+
+
+def _plate_design(
+    rng: np.random.Generator,
+    samples: list[SimSample],
+    reactions: list[str],
+    ref: str,
+    replicates: int,
+    contaminated_ntc: str | None,
+) -> pd.DataFrame:
+    """Well, number, sample, target, role, design_ct and task of every well, row by row."""
     targets = [*reactions, ref]
     rows: list[dict[str, object]] = []
 
@@ -178,17 +235,7 @@ def simulate_run(
         ref_ct = rng.uniform(23, 26) if s.dna_ok else 34.0
         for t in targets:
             for _ in range(replicates):
-                if t == ref:
-                    ct: float | None = ref_ct + rng.normal(0, 0.1)
-                elif t in s.deletions and s.dna_ok:
-                    ct = ref_ct + rng.uniform(1.0, 2.5) + rng.normal(0, 0.1)
-                elif t in s.minor and s.dna_ok:
-                    ct = ref_ct + rng.uniform(5.5, 6.5) + rng.normal(0, 0.1)
-                elif t in s.late_only:
-                    ct = rng.uniform(37.0, 38.0)
-                else:
-                    ct = None
-                add(s.name, t, "sample", ct, "UNKNOWN")
+                add(s.name, t, "sample", _design_ct(rng, s, t, ref, ref_ct), "UNKNOWN")
     for t in targets:
         add("NTC", t, "ntc", rng.uniform(31, 33) if t == contaminated_ntc else None, "NTC")
     for t in reactions:
@@ -200,35 +247,34 @@ def simulate_run(
         )
     wells.insert(0, "well", [f"{chr(65 + i // 12)}{i % 12 + 1}" for i in range(len(wells))])
     wells.insert(1, "number", range(1, len(wells) + 1))
+    return wells
 
-    lines = [
+
+def _header_lines(seed: int) -> list[str]:
+    return [
         "* Block Type = 96-Well Block (0.2mL)",
         "* Chemistry = TAQMAN",
         f"* Experiment File Name = SIMULATED_ikzf1_seed{seed}.eds",
         "* Experiment Run End Time = 2026-03-02 10:15:00 AM CET",
         "* Instrument Type = 7500 Fast (SIMULATED run, ikzf1assay simulate)",
         "* Passive Reference = ROX",
-        "",
-        "[Sample Setup]",
-        "\t".join(
-            ["Well", "Well Position", "Sample Name", "Target Name", "Task", "Reporter", "Quencher"]
-        ),
     ]
-    dye = {t: ("VIC" if t == ref else "FAM") for t in targets}
+
+
+def _sample_setup(wells: pd.DataFrame, dye: dict[str, str]) -> list[str]:
+    """The [Sample Setup] header row and one row per well."""
+    header = ["Well", "Well Position", "Sample Name", "Target Name", "Task", "Reporter"]
+    lines = ["\t".join([*header, "Quencher"])]
     for w in wells.itertuples():
-        lines.append(
-            "\t".join(
-                [
-                    str(w.number),
-                    str(w.well),
-                    str(w.sample),
-                    str(w.target),
-                    str(w.task),
-                    dye[str(w.target)],
-                    "NFQ-MGB",
-                ]
-            )
-        )
+        fields = [str(w.number), str(w.well), str(w.sample), str(w.target), str(w.task)]
+        lines.append("\t".join([*fields, dye[str(w.target)], "NFQ-MGB"]))
+    return lines
+
+
+def _curve_rows(
+    rng: np.random.Generator, wells: pd.DataFrame, dye: dict[str, str], artefact_rate: float
+) -> tuple[list[str], list[str], list[str]]:
+    """The [Amplification Data], [Multicomponent Data] and [Results] rows of every well."""
     amp, multi, results = [], [], []
     design_cts = [None if c is None or c != c else float(c) for c in wells["design_ct"].tolist()]
     for w, design_ct in zip(wells.itertuples(), design_cts, strict=True):
@@ -244,454 +290,23 @@ def simulate_run(
         fields = [w.number, w.well, "false", w.sample, w.target, w.task, dye[str(w.target)]]
         fields += ["NFQ-MGB", ct_text, "false", f"{THRESHOLD:.3f}", "false", "3", "15"]
         results.append("\t".join(str(f) for f in fields))
-    lines += ["", "[Amplification Data]", "Well\tCycle\tTarget Name\tRn\tDelta Rn", *amp]
-    lines += ["", "[Multicomponent Data]", "Well\tWell Position\tCycle\tFAM\tROX", *multi]
-    header = ["Well", "Well Position", "Omit", "Sample Name", "Target Name", "Task", "Reporter"]
-    header += ["Quencher", "CT", "Automatic Ct Threshold", "Ct Threshold", "Automatic Baseline"]
-    header += ["Baseline Start", "Baseline End"]
-    lines += ["", "[Results]", "\t".join(header), *results]
-    truth = pd.DataFrame(
-        [
+    return amp, multi, results
+
+
+def _truth(
+    samples: list[SimSample], reactions: list[str], contaminated: str | None
+) -> pd.DataFrame:
+    """sample, expected_call, expected_status and deletions of every sample."""
+    rows = []
+    for smp in samples:
+        call, status = expected(smp, reactions, contaminated)
+        present = ",".join(d for d in reactions if d in (*smp.deletions, *smp.minor))
+        rows.append(
             {
                 "sample": smp.name,
-                **dict(
-                    zip(
-                        ("expected_call", "expected_status"),
-                        expected(smp, reactions, contaminated_ntc),
-                        strict=True,
-                    )
-                ),
-                "deletions": ",".join(d for d in reactions if d in (*smp.deletions, *smp.minor)),
+                "expected_call": call,
+                "expected_status": status,
+                "deletions": present,
             }
-            for smp in samples
-        ]
-    )
-    return SimulatedRun(
-        text="\n".join(lines) + "\n", truth=truth, wells=wells.drop(columns=["number"])
-    )
-
-
-# --------------------------------------------------------------------------- curve families
-
-CURVE_FAMILIES: tuple[str, ...] = (
-    "clean",
-    "flat",
-    "drift_up",
-    "drift_down",
-    "baseline_step",
-    "low_plateau",
-    "shallow_slope",
-    "late_rise",
-    "spike",
-    "spike_on_amplification",
-    "linear_rise",
-    "short",
-)
-_AMPLIFYING = {
-    "clean", "low_plateau", "shallow_slope", "late_rise", "spike_on_amplification"
-}  # fmt: skip
-NOISE_SD = 0.0015  # multiplicative noise of a reading, as in _curve
-PARAM_COLUMNS = [
-    "b0", "drift", "ct", "plateau", "s", "step_cycle", "step_size", "spike_cycle", "spike_size",
-    "rise_start", "rise_height",
-]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class CurveFamily:
-    """Seeded curves of one kind, with their truth; see :func:`curve_family`.
-
-    Attributes
-    ----------
-    kind
-        One of :data:`CURVE_FAMILIES`.
-    cycles
-        Cycle numbers ``1 .. n_cycles`` (float).
-    rn
-        ``(n_curves, n_cycles)`` raw Rn as an ABI export carries it (reporter / ROX).
-    amplifies
-        Per curve: the tube holds a real PCR amplification (the kind's truth). A ``short``
-        curve may amplify beyond its last cycle: see :attr:`visible`.
-    design_ct
-        Per curve: the cycle where the noise-free Delta Rn of the amplification (the sigmoid
-        alone, baseline, drift, steps and spikes excluded) crosses 0.2; NaN without
-        amplification. It may lie beyond the last cycle (``short``).
-    rn_true
-        The noise-free Rn: ``rn`` without its multiplicative noise (baseline, drift, step,
-        spike and signal included).
-    signal_ct
-        Per curve: where the noise-free Rn minus its straight baseline (the design's own
-        ``b0 + drift * c``) first crosses 0.2: ``design_ct`` for an amplification, the crossing
-        of a ``linear_rise`` artefact (what an instrument would call a Ct), NaN otherwise.
-    params
-        The drawn parameters, one row per curve (:data:`PARAM_COLUMNS`; NaN when the kind has
-        no such parameter): baseline ``b0``, ``drift`` per cycle, ``ct``, ``plateau``, slope
-        ``s``, ``step_cycle`` (first cycle at the new level) and ``step_size`` (fraction of
-        ``b0``), ``spike_cycle`` and ``spike_size`` (in noise SDs, ``NOISE_SD * b0``),
-        ``rise_start`` and ``rise_height`` (Rn above baseline at the last cycle).
-    """
-
-    kind: str
-    cycles: np.ndarray
-    rn: np.ndarray
-    amplifies: np.ndarray
-    design_ct: np.ndarray
-    rn_true: np.ndarray
-    signal_ct: np.ndarray
-    params: pd.DataFrame
-
-    @property
-    def visible(self) -> np.ndarray:
-        """Per curve: a real amplification that crosses 0.2 within the run's cycles."""
-        last = float(self.cycles[-1]) if len(self.cycles) else 0.0
-        reached = np.nan_to_num(self.design_ct, nan=np.inf) <= last
-        return np.asarray(self.amplifies & reached, dtype=bool)
-
-
-def _sigmoid(c: np.ndarray, ct: float, plateau: float, s: float) -> np.ndarray:
-    # x0 placed so that plateau / (1 + exp(-(ct - x0) / s)) == THRESHOLD
-    x0 = ct + s * math.log(plateau / THRESHOLD - 1)
-    out: np.ndarray = plateau / (1 + np.exp(-(c - x0) / s))
-    return out
-
-
-def curve_family(kind: str, n: int = 40, seed: int = 0, cycles: int | None = None) -> CurveFamily:
-    """``n`` seeded curves of one kind, for property tests of the curve analysis.
-
-    Every curve reads ``Rn = (b0 + drift * c + step(c) + rise(c) + spike(c)) * (1 + e)`` with a
-    baseline ``b0`` uniform in 0.45-0.75 and multiplicative noise ``e ~ N(0, 0.0015)`` (as the
-    run simulator's wells). An amplification is ``plateau / (1 + exp(-(c - x0) / s))`` with
-    ``x0`` placed so that it crosses 0.2 at the designed Ct. The kinds:
-
-    ``clean``
-        Real amplification: Ct 18-32, plateau 1.2-2.2, s 1.4-1.8, a slow straight drift of
-        -0.0006 to +0.0012 Rn per cycle (as :func:`simulate_run`).
-    ``flat``
-        No amplification, no drift: baseline and noise only.
-    ``drift_up`` / ``drift_down``
-        No amplification; a straight baseline drift totalling 10-40 % of ``b0`` over the run
-        (from cycle 1 to the last), upward or downward, like the strongly drifting negatives
-        of real QuantStudio runs. A straight baseline removes it entirely.
-    ``baseline_step``
-        No amplification; the baseline jumps up or down by 2-5 % of ``b0`` at one cycle
-        (``step_cycle``, 10-35: the first reading at the new level) and stays there.
-    ``low_plateau``
-        Real amplification: Ct 25-33, plateau 0.25-0.5 (just above the 0.2 threshold),
-        s 1.4-1.8.
-    ``shallow_slope``
-        Real amplification of low efficiency: Ct 26-34, plateau 1.2-2.2, s 3-5; the midpoint
-        lies 6-10 cycles past the Ct, so most curves reach no plateau within 40 cycles.
-    ``late_rise``
-        Real amplification: Ct 33-39, plateau 1.2-2.2, s 1.4-1.8; often no plateau.
-    ``spike``
-        No amplification; one reading (cycle 3 to the last) raised by 10-50 noise SDs
-        (``spike_size`` x 0.0015 x ``b0``).
-    ``spike_on_amplification``
-        A ``clean`` curve with one such spike.
-    ``linear_rise``
-        No amplification, no sigmoid: an artefact rising in a straight line from a cycle
-        ``rise_start`` (15-30) to 0.3-1.0 Rn above baseline at the last cycle; its 0.2
-        crossing (``signal_ct``) may lie well before cycle 36.
-    ``short``
-        Each curve ``clean`` or ``flat`` (even odds), truncated to 1-10 cycles: ``cycles``
-        when given (1-10), else one length drawn from the seed for the whole family. A clean
-        short curve ``amplifies`` but its ``design_ct`` lies beyond its last cycle.
-
-    Parameters
-    ----------
-    kind
-        One of :data:`CURVE_FAMILIES`.
-    n
-        Number of curves.
-    seed
-        Random seed; the same (kind, n, seed, cycles) gives identical arrays.
-    cycles
-        Cycles per curve: 40 by default, at least 40 for every kind but ``short`` (whose
-        ranges assume a 40-cycle run); 1-10 for ``short``.
-
-    Raises
-    ------
-    ValueError
-        An unknown kind, ``n < 0``, or a cycle count outside the kind's range.
-    """
-    if kind not in CURVE_FAMILIES:
-        raise ValueError(f"unknown curve family {kind!r}; expected one of {CURVE_FAMILIES}")
-    if n < 0:
-        raise ValueError(f"n = {n}: expected a number of curves >= 0")
-    rng = np.random.default_rng([seed, CURVE_FAMILIES.index(kind)])
-    if kind == "short":
-        length = int(rng.integers(1, 11)) if cycles is None else cycles
-        if not 1 <= length <= 10:
-            raise ValueError(f"cycles = {cycles}: a short curve family has 1-10 cycles")
-        full = _family_arrays(rng, kind, n, 40)
-        rn, rn_true, amp, dct, sct, params = full
-        return CurveFamily(
-            kind=kind,
-            cycles=np.arange(1, length + 1, dtype=float),
-            rn=rn[:, :length].copy(),
-            amplifies=amp,
-            design_ct=dct,
-            rn_true=rn_true[:, :length].copy(),
-            signal_ct=np.where(sct <= length, sct, np.nan),
-            params=params,
         )
-    length = 40 if cycles is None else cycles
-    if length < 40:
-        raise ValueError(f"cycles = {cycles}: the {kind!r} family needs at least 40 cycles")
-    rn, rn_true, amp, dct, sct, params = _family_arrays(rng, kind, n, length)
-    return CurveFamily(
-        kind=kind,
-        cycles=np.arange(1, length + 1, dtype=float),
-        rn=rn,
-        amplifies=amp,
-        design_ct=dct,
-        rn_true=rn_true,
-        signal_ct=sct,
-        params=params,
-    )
-
-
-def _family_arrays(
-    rng: np.random.Generator, kind: str, n: int, length: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
-    c = np.arange(1, length + 1, dtype=float)
-    rn_true = np.empty((n, length))
-    amplifies = np.zeros(n, dtype=bool)
-    design_ct = np.full(n, np.nan)
-    signal_ct = np.full(n, np.nan)
-    rows: list[dict[str, float]] = []
-    for i in range(n):
-        sub = kind
-        if kind == "short":
-            sub = "clean" if rng.random() < 0.5 else "flat"
-        rn_true[i], p, signal_ct[i] = _draw_curve(rng, sub, c, {})
-        if sub in _AMPLIFYING:
-            amplifies[i] = True
-            design_ct[i] = p["ct"]
-        rows.append(p)
-    rn = rn_true * (1 + rng.normal(0, NOISE_SD, (n, length)))
-    params = pd.DataFrame(rows, columns=PARAM_COLUMNS)
-    return rn, rn_true, amplifies, design_ct, signal_ct, params
-
-
-def _draw_curve(
-    rng: np.random.Generator, kind: str, c: np.ndarray, fixed: Mapping[str, float]
-) -> tuple[np.ndarray, dict[str, float], float]:
-    """(noise-free Rn, parameters, signal_ct) of one curve of ``kind`` (not ``short``).
-
-    Every parameter is drawn from its documented range, then replaced by ``fixed[name]`` where
-    given (so fixing one parameter leaves the random stream, and the others, unchanged).
-    """
-    p = dict.fromkeys(PARAM_COLUMNS, math.nan)
-    length = len(c)
-
-    def draw(name: str, value: float) -> float:
-        p[name] = float(fixed.get(name, value))
-        return p[name]
-
-    b0 = draw("b0", rng.uniform(0.45, 0.75))
-    drift = 0.0
-    extra = np.zeros(length)
-    signal_ct = math.nan
-    ranges = {
-        "clean": (18, 32, 1.2, 2.2, 1.4, 1.8),
-        "spike_on_amplification": (18, 32, 1.2, 2.2, 1.4, 1.8),
-        "low_plateau": (25, 33, 0.25, 0.5, 1.4, 1.8),
-        "shallow_slope": (26, 34, 1.2, 2.2, 3.0, 5.0),
-        "late_rise": (33, 39, 1.2, 2.2, 1.4, 1.8),
-    }
-    if kind in ("clean", "spike_on_amplification"):
-        drift = float(rng.uniform(-0.0006, 0.0012))
-    if kind in ranges:
-        ct_lo, ct_hi, pl_lo, pl_hi, s_lo, s_hi = ranges[kind]
-        ct = draw("ct", rng.uniform(ct_lo, ct_hi))
-        plateau = draw("plateau", rng.uniform(pl_lo, pl_hi))
-        s = draw("s", rng.uniform(s_lo, s_hi))
-        extra += _sigmoid(c, ct, plateau, s)
-        signal_ct = ct
-    if kind in ("drift_up", "drift_down"):
-        total = rng.uniform(0.10, 0.40) * b0 * (1 if kind == "drift_up" else -1)
-        drift = float(total / max(length - 1, 1))
-    elif kind == "baseline_step":
-        step_cycle = draw("step_cycle", int(rng.integers(10, 36)))
-        size = draw("step_size", float(rng.uniform(0.02, 0.05) * rng.choice([-1.0, 1.0])))
-        extra += np.where(c >= step_cycle, size * b0, 0.0)
-    elif kind == "linear_rise":
-        start = draw("rise_start", rng.uniform(15, 30))
-        height = draw("rise_height", rng.uniform(0.3, 1.0))
-        extra += height * np.clip((c - start) / (length - start), 0.0, None)
-        signal_ct = start + THRESHOLD / height * (length - start)
-    if kind in ("spike", "spike_on_amplification"):
-        cycle = int(draw("spike_cycle", int(rng.integers(3, length + 1))))
-        size = draw("spike_size", rng.uniform(10, 50))
-        extra[cycle - 1] += size * NOISE_SD * b0
-    drift = draw("drift", drift)
-    return b0 + drift * c + extra, p, signal_ct
-
-
-def _well_name(i: int, plate_size: int) -> str:
-    cols = 12 if plate_size == 96 else 24
-    return f"{chr(65 + i // cols)}{i % cols + 1}"
-
-
-def curve_family_plate(kind: str, n: int = 40, seed: int = 0, cycles: int | None = None) -> Plate:
-    """A :func:`curve_family` as a :class:`~ikzf1assay.qpcr.plate.Plate` for the analysis.
-
-    Wells ``A1, A2, ..`` row by row (a 96-well plate up to 96 curves, 384 up to 384), sample
-    ``SIM-<kind>-<i>`` (1-based), target ``T``, task UNKNOWN, raw Rn only: no Delta Rn, no
-    passive reference, no instrument results (``has_result`` False, no threshold, no baseline).
-    """
-    fam = curve_family(kind, n=n, seed=seed, cycles=cycles)
-    if n > 384:
-        raise ValueError(f"n = {n}: at most 384 curves fit one plate")
-    size = 96 if n <= 96 else 384
-    wells = [_well_name(i, size) for i in range(n)]
-    reactions = [
-        Reaction(well=w, target="T", sample=f"SIM-{kind}-{i + 1}", task="UNKNOWN")
-        for i, w in enumerate(wells)
-    ]
-    points = [
-        CurvePoint(well=w, target="T", cycle=float(cyc), rn=float(fam.rn[i, k]))
-        for i, w in enumerate(wells)
-        for k, cyc in enumerate(fam.cycles)
-    ]
-    name = f"SIM-{kind}-seed{seed}-n{n}-c{len(fam.cycles)}"
-    info = RunInfo(
-        format="simulated",
-        file_name=name,
-        sha256=hashlib.sha256(fam.rn.tobytes()).hexdigest(),
-        instrument="SIMULATED curve family (ikzf1assay.simulate.curve_family)",
-        plate_size=size,
-    )
-    return build_plate(info, reactions, points)
-
-
-# --------------------------------------------------------------------------- per-well exports
-
-RESULTS_HEADER = [
-    "Well", "Well Position", "Omit", "Sample Name", "Target Name", "Task", "Reporter", "Quencher",
-    "CT", "Automatic Ct Threshold", "Ct Threshold", "Automatic Baseline", "Baseline Start",
-    "Baseline End",
-]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class WellSpec:
-    """One reaction of a written export: what the plate holds and what the export says of it.
-
-    ``curve`` is a :data:`CURVE_FAMILIES` kind other than ``short``; ``params`` fixes any of
-    its parameters (:data:`PARAM_COLUMNS`: ``ct``, ``plateau``, ``s``, ``rise_start``, ...),
-    the others are drawn from the kind's documented range. ``instrument_ct`` is the Ct the
-    export's [Results] carries: None computes it as the instrument would, from the exported
-    Delta Rn (the last upward crossing of the threshold after which the curve stays above;
-    Undetermined when it ends below); a number or ``"Undetermined"`` writes that. ``baseline``
-    is the exported baseline range (first, last cycle), which also makes the exported Delta
-    Rn. ``results_sample`` names the sample differently in [Results] than in [Sample Setup]
-    (an inconsistent export); ``omit`` writes ``Omit = true``.
-    """
-
-    well: str
-    sample: str
-    target: str
-    task: str = "UNKNOWN"
-    curve: str = "flat"
-    params: Mapping[str, float] = field(default_factory=dict)
-    instrument_ct: float | str | None = None
-    baseline: tuple[int, int] = (3, 15)
-    omit: bool = False
-    results_sample: str | None = None
-    reporter: str = "FAM"
-
-
-def _instrument_ct(delta_rn: np.ndarray, threshold: float) -> float:
-    """The last upward crossing after which ``delta_rn`` stays at or above the threshold."""
-    above = delta_rn >= threshold
-    if len(above) < 2 or not above[-1]:
-        return math.nan
-    below = np.flatnonzero(~above)
-    if len(below) == 0:
-        return math.nan  # above from the first cycle: no crossing
-    k = int(below[-1])
-    y0, y1 = float(delta_rn[k]), float(delta_rn[k + 1])
-    return k + 1 + (threshold - y0) / (y1 - y0)
-
-
-def abi7500_export(
-    wells: Sequence[WellSpec],
-    seed: int,
-    experiment: str,
-    notes: Sequence[str] = (),
-    cycles: int = CYCLES,
-    threshold: float = THRESHOLD,
-) -> str:
-    """An ABI 7500 Software v2 text export (96-well plate) of the given reactions.
-
-    The sections are those of :func:`simulate_run`: [Sample Setup], [Amplification Data] (Rn
-    and the Delta Rn the exported baseline range gives), [Multicomponent Data] (FAM, VIC and
-    ROX raw signal) and [Results]. Curves follow :func:`curve_family`'s model (one draw per
-    well, in the order given, from ``seed``). ``notes`` become header lines ``* Note = ..``,
-    ``* Note 2 = ..`` (say SYNTHETIC there); ``experiment`` names the ``.eds`` file.
-
-    Raises
-    ------
-    ValueError
-        A well given twice, a well outside a 96-well plate, an unknown curve kind, or
-        ``short`` (truncate the text instead).
-    """
-    rng = np.random.default_rng(seed)
-    c = np.arange(1, cycles + 1, dtype=float)
-    seen: set[str] = set()
-    lines = [
-        "* Block Type = 96-Well Block (0.2mL)",
-        "* Chemistry = TAQMAN",
-        f"* Experiment File Name = {experiment}.eds",
-        "* Experiment Run End Time = 2026-03-02 10:15:00 AM CET",
-        "* Instrument Type = 7500 Fast (SIMULATED run, ikzf1assay simulate)",
-        "* Passive Reference = ROX",
-        *(f"* Note{f' {i + 1}' if i else ''} = {note}" for i, note in enumerate(notes)),
-        "",
-        "[Sample Setup]",
-        "Well\tWell Position\tSample Name\tTarget Name\tTask\tReporter\tQuencher",
-    ]
-    amp: list[str] = []
-    multi: list[str] = []
-    results: list[str] = []
-    for w in wells:
-        if w.curve not in CURVE_FAMILIES or w.curve == "short":
-            raise ValueError(f"well {w.well}: curve {w.curve!r} is not a full-length family")
-        if w.well in seen:
-            raise ValueError(f"well {w.well} given twice")
-        seen.add(w.well)
-        row, col = ord(w.well[0]) - 64, int(w.well[1:])
-        if not (1 <= row <= 8 and 1 <= col <= 12):
-            raise ValueError(f"well {w.well} is not on a 96-well plate")
-        number = (row - 1) * 12 + col
-        lines.append(f"{number}\t{w.well}\t{w.sample}\t{w.target}\t{w.task}\t{w.reporter}\tNFQ-MGB")
-        rn_true, _, _ = _draw_curve(rng, w.curve, c, w.params)
-        rn = rn_true * (1 + rng.normal(0, NOISE_SD, cycles))
-        rox = 1.6e6 * (1 + rng.normal(0, 0.002, cycles))
-        first, last = w.baseline
-        base = np.polyval(np.polyfit(c[first - 1 : last], rn[first - 1 : last], 1), c)
-        delta = rn - base
-        ct: float | str | None = w.instrument_ct
-        if ct is None:
-            ct = _instrument_ct(np.round(delta, 4), threshold)
-        if isinstance(ct, float | int) and math.isfinite(ct):
-            ct_text = f"{ct:.3f}"
-        else:
-            ct_text = "Undetermined"
-        for k in range(cycles):
-            amp.append(f"{number}\t{k + 1}\t{w.target}\t{rn[k]:.4f}\t{delta[k]:.4f}")
-            dyes = {"FAM": 0.02 * rox[k], "VIC": 0.02 * rox[k]}
-            dyes[w.reporter] = rn[k] * rox[k]
-            multi.append(
-                f"{number}\t{w.well}\t{k + 1}\t{dyes['FAM']:.1f}\t{dyes['VIC']:.1f}\t{rox[k]:.1f}"
-            )
-        fields = [number, w.well, "true" if w.omit else "false", w.results_sample or w.sample]
-        fields += [w.target, w.task, w.reporter, "NFQ-MGB", ct_text, "false"]
-        fields += [f"{threshold:.3f}", "false", first, last]
-        results.append("\t".join(str(f) for f in fields))
-    lines += ["", "[Amplification Data]", "Well\tCycle\tTarget Name\tRn\tDelta Rn", *amp]
-    lines += ["", "[Multicomponent Data]", "Well\tWell Position\tCycle\tFAM\tVIC\tROX", *multi]
-    lines += ["", "[Results]", "\t".join(RESULTS_HEADER), *results]
-    return "\n".join(lines) + "\n"
+    return pd.DataFrame(rows)

@@ -208,6 +208,38 @@ def call_run(
     The Ct threshold defaults to the instrument's where the export gives one for every target
     (the assay's Ct < 36 cut-off was defined on the instrument software's threshold), else the
     automatic one; ``settings.threshold`` overrides.
+
+    Parameters
+    ----------
+    plate : Plate
+        The run, as :func:`ikzf1assay.qpcr.read_run` returns it.
+    assay : Assay
+        The assay file (:func:`ikzf1assay.assay.load_assay`): reactions and their target
+        names, cut-offs, control names, replicate rule.
+    layout : Layout, optional
+        A layout file (:func:`ikzf1assay.calling.read_layout`) naming each well's sample,
+        reaction and role (and wells to omit); without it the export's names are used.
+    settings : CallSettings, optional
+        Threshold mode, the user's omitted wells, ``layout_strict``.
+
+    Returns
+    -------
+    RunCalls
+        ``samples`` (one call per sample: :data:`CALL_COLUMNS`), ``wells`` (the curve table
+        plus reaction, role, omitted, positive, result), ``controls`` (per reaction:
+        :data:`~ikzf1assay.calling.controls.CONTROL_COLUMNS`), the curve analysis, notes.
+
+    Raises
+    ------
+    InputFormatError
+        A target that matches no reaction of the assay file, an omitted well not on the plate,
+        a layout that does not fit the plate.
+
+    Examples
+    --------
+    >>> from ikzf1assay import call_run, load_assay, read_run
+    >>> calls = call_run(read_run("run.txt"), load_assay())  # doctest: +SKIP
+    >>> calls.samples[["sample", "call", "status"]]  # doctest: +SKIP
     """
     st = settings or CallSettings()
     mode = _threshold_mode(plate, st.threshold)

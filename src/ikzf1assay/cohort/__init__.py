@@ -1,5 +1,15 @@
 """Cohort analysis: clinical records, linking calls to patients, endpoints, survival statistics
-checked against R, figures (see the README's "Cohort analysis" section)."""
+checked against R (see the README's "Cohort analysis" section).
+
+The steps, each a function returning a documented result object: :func:`read_clinical`
+(or :func:`clinical_from_frame`), :func:`read_calls` and :func:`link_calls`,
+:func:`derive_endpoints`, then the statistics (:func:`kaplan_meier`, :func:`logrank`,
+:func:`cox`, :func:`ph_test`, :func:`screen_and_fit`, :func:`cumulative_incidence`,
+:func:`gray_test`, :func:`fine_gray`, :func:`cox_time_varying`, :func:`landmark`,
+:func:`baseline_table`...); :func:`analyse_cohort` runs them all as the study did and
+:func:`run_cohort` does everything from the files. Nothing here draws: figures are made from
+these results by the report package (its ``plot(result)``).
+"""
 
 from ikzf1assay.cohort.analysis import CohortAnalysis, CohortSettings, analyse_cohort, run_cohort
 from ikzf1assay.cohort.clinical import ClinicalTable, clinical_from_frame, read_clinical

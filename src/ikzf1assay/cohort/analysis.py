@@ -138,7 +138,29 @@ def analyse_cohort(
     endpoints: Endpoints,
     settings: CohortSettings | None = None,
 ) -> CohortAnalysis:
-    """Run every analysis of the study on the linked cohort; see the module docstring."""
+    """Run every analysis of the study on the linked cohort; see the module docstring.
+
+    Parameters
+    ----------
+    clinical
+        The validated clinical table.
+    linked
+        The calls linked to its patients.
+    endpoints
+        The endpoints derived from it.
+    settings
+        Choices of the analysis (default: the study's).
+
+    Returns
+    -------
+    CohortAnalysis
+        Every table and model, with what was skipped and why.
+
+    Raises
+    ------
+    ParameterError
+        No patient has a usable call, or a covariate or baseline variable is not in the table.
+    """
     s = settings or CohortSettings()
     table = analysis_table(clinical, linked, endpoints)
     usable = table[table["deletion"].notna()]
@@ -157,8 +179,26 @@ def analyse_cohort(
             f"covariate(s) {', '.join(unknown)} not in the clinical table; covariates found: "
             f"{', '.join(clinical.covariates)}"
         )
-    base_vars = list(s.baseline if s.baseline is not None else clinical.covariates)
-    missing = [c for c in base_vars if c not in table]
+    _baseline_tables(result, usable)
+    times = [y * DAYS_PER_YEAR for y in s.rate_years]
+    has_transplant = bool(usable["transplant_time"].notna().any())
+    for grouping in GROUPINGS:
+        if grouping != "deletion" and not has_transplant:
+            result.skipped.append(f"{GROUPINGS[grouping]}: no transplant recorded")
+            continue
+        if grouping != "deletion":
+            result.warnings.append(warn_fixed_treatment_group(GROUPINGS[grouping]))
+        _curves_and_tests(result, usable, grouping, times)
+    _fine_gray_models(result, usable)
+    _cox_models(result, usable, candidates, has_transplant, times)
+    return result
+
+
+def _baseline_tables(result: CohortAnalysis, usable: pd.DataFrame) -> None:
+    """Baseline characteristics by deletion and by group A-D."""
+    s = result.settings
+    base_vars = list(s.baseline if s.baseline is not None else result.clinical.covariates)
+    missing = [c for c in base_vars if c not in result.table]
     if missing:
         raise ParameterError(f"baseline variable(s) {', '.join(missing)} not in the table")
     if base_vars:
@@ -168,33 +208,37 @@ def analyse_cohort(
         result.baseline["group"] = baseline_table(
             usable[usable["group"].notna()], "group", base_vars, s.numeric_summary
         )
-    times = [y * DAYS_PER_YEAR for y in s.rate_years]
-    has_transplant = usable["transplant_time"].notna().any()
-    for grouping in GROUPINGS:
-        if grouping != "deletion" and not has_transplant:
-            result.skipped.append(f"{GROUPINGS[grouping]}: no transplant recorded")
+
+
+def _curves_and_tests(
+    result: CohortAnalysis, usable: pd.DataFrame, grouping: str, times: list[float]
+) -> None:
+    """Kaplan-Meier and log-rank (OS, EFS, DFS), cumulative incidence and Gray's test (CIR,
+    NRM) by one grouping."""
+    s = result.settings
+    for ep in SURVIVAL_ENDPOINTS:
+        t, e = f"{ep}_time", f"{ep}_event"
+        d = _subset(usable, [t, e, grouping])
+        if d.empty:
+            result.skipped.append(f"{ep.upper()} by {GROUPINGS[grouping]}: no patients")
             continue
-        if grouping != "deletion":
-            result.warnings.append(warn_fixed_treatment_group(GROUPINGS[grouping]))
-        for ep in SURVIVAL_ENDPOINTS:
-            t, e = f"{ep}_time", f"{ep}_event"
-            d = _subset(usable, [t, e, grouping])
-            if d.empty:
-                result.skipped.append(f"{ep.upper()} by {GROUPINGS[grouping]}: no patients")
-                continue
-            result.km[(ep, grouping)] = kaplan_meier(
-                d, t, e, group=grouping, times=times, conf_type=s.conf_type
-            )
-            if d[grouping].nunique() > 1:
-                result.logrank[(ep, grouping)] = logrank(d, t, e, grouping)
-        for ep in COMPETING_ENDPOINTS:
-            t, st = f"{ep}_time", f"{ep}_status"
-            d = _subset(usable, [t, st, grouping])
-            if d.empty:
-                continue
-            result.cif[(ep, grouping)] = cumulative_incidence(d, t, st, grouping, times)
-            if d[grouping].nunique() > 1 and (d[st] == 1).any():
-                result.gray[(ep, grouping)] = gray_test(d, t, st, grouping)
+        result.km[(ep, grouping)] = kaplan_meier(
+            d, t, e, group=grouping, times=times, conf_type=s.conf_type
+        )
+        if d[grouping].nunique() > 1:
+            result.logrank[(ep, grouping)] = logrank(d, t, e, grouping)
+    for ep in COMPETING_ENDPOINTS:
+        t, st = f"{ep}_time", f"{ep}_status"
+        d = _subset(usable, [t, st, grouping])
+        if d.empty:
+            continue
+        result.cif[(ep, grouping)] = cumulative_incidence(d, t, st, grouping, times)
+        if d[grouping].nunique() > 1 and (d[st] == 1).any():
+            result.gray[(ep, grouping)] = gray_test(d, t, st, grouping)
+
+
+def _fine_gray_models(result: CohortAnalysis, usable: pd.DataFrame) -> None:
+    """Fine-Gray regression on the deletion for CIR and NRM."""
     for ep in COMPETING_ENDPOINTS:
         d = _subset(usable, [f"{ep}_time", f"{ep}_status"])
         if (d[f"{ep}_status"] == 1).any():
@@ -202,6 +246,18 @@ def analyse_cohort(
                 result.fine_gray[ep] = fine_gray(d, f"{ep}_time", f"{ep}_status", ["ikzf1_deleted"])
             except (ParameterError, np.linalg.LinAlgError) as exc:
                 result.skipped.append(f"Fine-Gray for {ep.upper()}: {exc}")
+
+
+def _cox_models(
+    result: CohortAnalysis,
+    usable: pd.DataFrame,
+    candidates: list[str],
+    has_transplant: bool,
+    times: list[float],
+) -> None:
+    """Screen and multivariable Cox (OS, EFS); with transplants, the time-dependent model and
+    the landmark analysis among deleted patients."""
+    s = result.settings
     for ep in ("os", "efs"):
         t, e = f"{ep}_time", f"{ep}_event"
         d = _subset(usable, [t, e])
@@ -212,21 +268,20 @@ def analyse_cohort(
             d, t, e, ["ikzf1_deleted", *candidates], threshold=s.entry_p, ties=s.ties
         )
         result.cox[ep] = screen
-        if has_transplant:
-            chosen = [c for c in screen.selected if c != "ikzf1_deleted"]
-            try:
-                result.time_varying[ep] = cox_time_varying(
-                    d, t, e, "transplant_time", ["ikzf1_deleted", *chosen]
-                )
-            except ParameterError as exc:
-                result.skipped.append(f"time-dependent Cox for {ep.upper()}: {exc}")
-            dd = d[d["deletion"] == "deleted"]
-            if len(dd) and (dd[t] > s.landmark_days).any():
-                result.landmarks[ep] = landmark(
-                    dd, t, e, "transplant_time", s.landmark_days, times=times,
-                    conf_type=s.conf_type,
-                )  # fmt: skip
-    return result
+        if not has_transplant:
+            continue
+        chosen = [c for c in screen.selected if c != "ikzf1_deleted"]
+        try:
+            result.time_varying[ep] = cox_time_varying(
+                d, t, e, "transplant_time", ["ikzf1_deleted", *chosen]
+            )
+        except ParameterError as exc:
+            result.skipped.append(f"time-dependent Cox for {ep.upper()}: {exc}")
+        dd = d[d["deletion"] == "deleted"]
+        if len(dd) and (dd[t] > s.landmark_days).any():
+            result.landmarks[ep] = landmark(
+                dd, t, e, "transplant_time", s.landmark_days, times=times, conf_type=s.conf_type
+            )
 
 
 def run_cohort(
@@ -238,7 +293,26 @@ def run_cohort(
     date_order: str = "auto",
     time_unit: str = "days",
 ) -> CohortAnalysis:
-    """Read, validate, link, derive the endpoints and analyse: ``ikzf1assay cohort`` as a call."""
+    """Read, validate, link, derive the endpoints and analyse: ``ikzf1assay cohort`` as a call.
+
+    Parameters
+    ----------
+    clinical_path
+        The clinical table (CSV, TSV or XLSX).
+    calls_paths
+        Tables of calls (sample_id or sample, call...), in the order given.
+    settings
+        Choices of the analysis.
+    definitions
+        What the endpoints mean (default: the study's).
+    strict, date_order, time_unit
+        As :func:`~ikzf1assay.cohort.read_clinical`.
+
+    Returns
+    -------
+    CohortAnalysis
+        As :func:`analyse_cohort`.
+    """
     clinical = read_clinical(
         clinical_path, strict=strict, date_order=date_order, time_unit=time_unit
     )

@@ -38,7 +38,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -46,6 +45,13 @@ import numpy as np
 import pandas as pd
 
 from ikzf1assay.cohort._table import RawTable, read_table
+from ikzf1assay.cohort.clinical_dates import (
+    DATE_COLUMNS,
+    check_dates,
+    decide_date_order,
+    parse_date,
+    parse_date_columns,
+)
 from ikzf1assay.errors import ClinicalDataError, ParameterError
 
 __all__ = [
@@ -53,17 +59,11 @@ __all__ = [
     "ClinicalTable",
     "Problem",
     "clinical_from_frame",
+    "decide_date_order",
+    "parse_date",
     "read_clinical",
 ]
 
-DATE_COLUMNS = (
-    "diagnosis_date",
-    "cr_date",
-    "relapse_date",
-    "death_date",
-    "transplant_date",
-    "last_followup_date",
-)
 READY_MADE = {
     "os": "event",
     "efs": "event",
@@ -94,12 +94,8 @@ ALIASES = {
     "last_contact": "last_followup_date",
 }
 TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
-DATE_ORDERS = ("auto", "day-first", "month-first")
 MISSING = {"", "na", "n/a", "nan", "none", "null"}
-_ISO = re.compile(r"^(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[T ].*)?$")
-_DMY = re.compile(r"^(\d{1,2})[/.\-](\d{1,2})[/.\-](\d{4})$")
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
-DATE_HELP = "expected YYYY-MM-DD, or DD/MM/YYYY or MM/DD/YYYY when the file shows which"
 
 
 @dataclass(frozen=True)
@@ -150,60 +146,6 @@ def _missing(value: str) -> bool:
     return value.strip().lower() in MISSING
 
 
-def decide_date_order(values: list[str], date_order: str, source: str) -> str:
-    """``iso`` if every date is ISO, else day-first / month-first as the values prove it."""
-    if date_order not in DATE_ORDERS:
-        raise ParameterError(f"date order {date_order!r}: choose {', '.join(DATE_ORDERS)}")
-    if date_order != "auto":
-        return date_order
-    first = second = 0
-    ambiguous = None
-    for v in values:
-        m = _DMY.match(v)
-        if not m:
-            continue
-        a, b = int(m.group(1)), int(m.group(2))
-        first += a > 12
-        second += b > 12
-        if a <= 12 and b <= 12 and a != b and ambiguous is None:
-            ambiguous = v
-    if first and second:
-        raise ClinicalDataError(
-            f"dates are written both day-first ({first} with a day > 12 first) and month-first "
-            f"({second} with a day > 12 second); write them as YYYY-MM-DD",
-            source=source,
-        )
-    if first:
-        return "day-first"
-    if second:
-        return "month-first"
-    if ambiguous is not None:
-        raise ClinicalDataError(
-            f"dates such as {ambiguous!r} read as day-first and as month-first and no date in "
-            "the file decides; write them as YYYY-MM-DD or give the order (--date-order "
-            "day-first or month-first)",
-            source=source,
-        )
-    return "iso"
-
-
-def parse_date(value: str, order: str) -> dt.date:
-    """One date by the file's ``order``; ValueError with what was expected."""
-    m = _ISO.match(value)
-    if m:
-        y, mo, d = int(m.group(1)), int(m.group(2)), int(m.group(3))
-    else:
-        m = _DMY.match(value)
-        if not m:
-            raise ValueError(f"{value!r} is not a date ({DATE_HELP})")
-        a, b, y = int(m.group(1)), int(m.group(2)), int(m.group(3))
-        d, mo = (b, a) if order == "month-first" else (a, b)
-    try:
-        return dt.date(y, mo, d)
-    except ValueError as exc:
-        raise ValueError(f"{value!r} is not a date ({exc})") from None
-
-
 def _rename(raw: RawTable) -> list[str]:
     names = [_normalise(h) for h in raw.header]
     seen: dict[str, int] = {}
@@ -230,6 +172,24 @@ def read_clinical(
 ) -> ClinicalTable:
     """Read and validate a clinical table (CSV, TSV or XLSX); see the module for the schema.
 
+    Parameters
+    ----------
+    path
+        The file.
+    strict
+        Reject the table when any row has a problem (default: leave those rows out).
+    date_order
+        ``auto`` (as the dates prove it), ``day-first`` or ``month-first``.
+    time_unit
+        Unit of ready-made times: days, weeks, months or years (converted to days).
+    require_sample
+        Whether the table must have ``sample_id`` (needed to link calls).
+
+    Returns
+    -------
+    ClinicalTable
+        The rows kept, the rows excluded with their reasons, every problem.
+
     Raises
     ------
     ClinicalDataError
@@ -249,7 +209,22 @@ def clinical_from_frame(
     require_sample: bool = False,
     source: str = "<table>",
 ) -> ClinicalTable:
-    """Validate a clinical table held in a DataFrame (rows numbered as lines 2, 3, ...)."""
+    """Validate a clinical table held in a DataFrame (rows numbered as lines 2, 3, ...).
+
+    Parameters
+    ----------
+    df
+        The table, one row per patient, columns as in the module text.
+    strict, date_order, time_unit, require_sample
+        As :func:`read_clinical`.
+    source
+        Name of the table in messages.
+
+    Returns
+    -------
+    ClinicalTable
+        As :func:`read_clinical`.
+    """
     rows = [[_cell_text(v) for v in row] for row in df.itertuples(index=False)]
     raw = RawTable(
         source=source,
@@ -270,23 +245,92 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
+@dataclass
+class _Problems:
+    """The problems found so far; called as ``problems(row index, column, message)``."""
+
+    lines: list[int]
+    ids: list[str]
+    found: list[Problem] = field(default_factory=list)
+
+    def __call__(self, i: int, column: str, message: str) -> None:
+        self.found.append(Problem(self.lines[i], self.ids[i], column, message))
+
+
+@dataclass(frozen=True)
+class _Columns:
+    """The table's cells by normalised column name, and what its columns provide."""
+
+    names: list[str]
+    cells: dict[str, list[str]]
+    ready: tuple[str, ...]  # endpoints with ready-made times
+    has_dates: bool
+
+
 def _validate(
     raw: RawTable, strict: bool, date_order: str, time_unit: str, require_sample: bool
 ) -> ClinicalTable:
+    """Every check of the module text, in order; problems are collected, then acted on."""
     if time_unit not in TIME_UNITS:
         raise ParameterError(f"time unit {time_unit!r}: choose {', '.join(TIME_UNITS)}")
-    names = _rename(raw)
-    columns = {n: [r[i] for r in raw.rows] for i, n in enumerate(names)}
-    ready = tuple(
-        ep
-        for ep, kind in READY_MADE.items()
-        if f"{ep}_time" in columns and f"{ep}_{kind}" in columns
+    cols = _required_columns(raw, require_sample)
+    dates_present = [c for c in DATE_COLUMNS if c in cols.cells]
+    order = decide_date_order(
+        [v.strip() for c in dates_present for v in cols.cells[c]], date_order, raw.source
     )
-    has_dates = "diagnosis_date" in columns
+    ids = [v.strip() for v in cols.cells["patient_id"]]
+    problems = _Problems(raw.lines, ids)
+    _check_ids(ids, raw.lines, problems)
+    parsed, unreadable = parse_date_columns(cols.cells, dates_present, order, _missing, problems)
+    if cols.has_dates:
+        check_dates(parsed, [i not in unreadable for i in range(len(ids))], problems)
+    ready_values = _ready_made(cols, TIME_UNITS[time_unit], problems)
+    covariates, numeric, cov_values = _covariates(cols, ready_values, len(ids), problems)
+    found = sorted(problems.found, key=lambda p: p.line)
+    if strict and found:
+        listing = "\n  ".join(str(p) for p in found)
+        raise ClinicalDataError(
+            f"{len(found)} problem(s); fix them or run without --strict to leave those "
+            f"rows out:\n  {listing}",
+            source=raw.source,
+        )
+    frame: dict[str, object] = {"line": raw.lines, "patient_id": ids}
+    if "sample_id" in cols.cells:
+        frame["sample_id"] = [v.strip() for v in cols.cells["sample_id"]]
+    for c in DATE_COLUMNS:
+        frame[c] = pd.to_datetime(
+            pd.Series(parsed.get(c, [None] * len(ids)), dtype="object"), errors="raise"
+        )
+    frame.update(ready_values)
+    frame.update(cov_values)
+    data, excluded = _keep_and_exclude(pd.DataFrame(frame), found, raw.lines, ids)
+    return ClinicalTable(
+        source=raw.source,
+        data=data,
+        excluded=excluded,
+        problems=tuple(found),
+        covariates=tuple(covariates),
+        numeric=tuple(numeric),
+        date_order=order,
+        has_dates=cols.has_dates,
+        date_columns=tuple(dates_present),
+        comments=raw.comments,
+        ready_made=cols.ready,
+    )
+
+
+def _required_columns(raw: RawTable, require_sample: bool) -> _Columns:
+    """The cells by column; the whole table is refused without its required columns or rows."""
+    names = _rename(raw)
+    cells = {n: [r[i] for r in raw.rows] for i, n in enumerate(names)}
+    ready = tuple(
+        ep for ep, kind in READY_MADE.items() if f"{ep}_time" in cells and f"{ep}_{kind}" in cells
+    )
+    has_dates = "diagnosis_date" in cells
     required = ["patient_id"] + (["sample_id"] if require_sample else [])
     if has_dates:
         required.append("last_followup_date")
-    missing = [c for c in required if c not in columns]
+    missing = [c for c in required if c not in cells]
     if not has_dates and not ready:
         missing.append("diagnosis_date (or ready-made times such as os_time and os_event)")
     if missing:
@@ -297,55 +341,32 @@ def _validate(
         )
     if not raw.rows:
         raise ClinicalDataError("no patient rows under the header", source=raw.source)
-    dates_present = [c for c in DATE_COLUMNS if c in columns]
-    order = decide_date_order(
-        [v.strip() for c in dates_present for v in columns[c]], date_order, raw.source
-    )
-    ids = [v.strip() for v in columns["patient_id"]]
-    problems: list[Problem] = []
+    return _Columns(names=names, cells=cells, ready=ready, has_dates=has_dates)
 
-    def problem(i: int, column: str, message: str) -> None:
-        problems.append(Problem(raw.lines[i], ids[i], column, message))
 
+def _check_ids(ids: list[str], lines: list[int], problem: _Problems) -> None:
+    """Every row has a patient_id, each only once (both rows of a duplicate are reported)."""
     first_line: dict[str, int] = {}
     for i, pid in enumerate(ids):
         if not pid:
             problem(i, "patient_id", "empty; every row needs a patient_id")
         elif pid in first_line:
             problem(i, "patient_id", f"duplicate patient (also on line {first_line[pid]})")
-            j = raw.lines.index(first_line[pid])
-            problem(j, "patient_id", f"duplicate patient (also on line {raw.lines[i]})")
+            j = lines.index(first_line[pid])
+            problem(j, "patient_id", f"duplicate patient (also on line {lines[i]})")
         else:
-            first_line[pid] = raw.lines[i]
+            first_line[pid] = lines[i]
 
-    parsed: dict[str, list[dt.date | None]] = {}
-    unreadable: set[int] = set()  # rows with a date that did not parse: no order checks
-    for c in dates_present:
-        out: list[dt.date | None] = []
-        for i, v in enumerate(columns[c]):
-            v = v.strip()
-            if _missing(v):
-                out.append(None)
-                continue
-            try:
-                out.append(parse_date(v, order))
-            except ValueError as exc:
-                problem(i, c, str(exc))
-                unreadable.add(i)
-                out.append(None)
-        parsed[c] = out
-    if has_dates:
-        _check_dates(parsed, [i not in unreadable for i in range(len(ids))], problem)
 
-    unit = TIME_UNITS[time_unit]
-    ready_values: dict[str, list[float]] = {}
-    for ep in ready:
+def _ready_made(cols: _Columns, unit: float, problem: _Problems) -> dict[str, list[float]]:
+    """Ready-made times (converted to days) and event / status codes, by column."""
+    values: dict[str, list[float]] = {}
+    for ep in cols.ready:
         kind = READY_MADE[ep]
         allowed = {0, 1} if kind == "event" else {0, 1, 2}
-        t_col, e_col = f"{ep}_time", f"{ep}_{kind}"
-        for col, check in ((t_col, "time"), (e_col, "code")):
+        for col, check in ((f"{ep}_time", "time"), (f"{ep}_{kind}", "code")):
             vals: list[float] = []
-            for i, v in enumerate(columns[col]):
+            for i, v in enumerate(cols.cells[col]):
                 v = v.strip()
                 if _missing(v):
                     vals.append(np.nan)
@@ -360,129 +381,55 @@ def _validate(
                 elif check == "code" and x not in allowed:
                     problem(i, col, f"{v} is not one of {sorted(allowed)}")
                 vals.append(x * unit if check == "time" else x)
-            ready_values[col] = vals
+            values[col] = vals
+    return values
 
+
+def _covariates(
+    cols: _Columns, ready_values: dict[str, list[float]], n: int, problem: _Problems
+) -> tuple[list[str], list[str], dict[str, list[object]]]:
+    """Every other column: numeric when at least 80 % of its values are numbers.
+
+    A numeric column's values that are not numbers are problems of their rows.
+    """
     structural = {"patient_id", "sample_id", "line", *DATE_COLUMNS, *ready_values}
     structural |= {f"{ep}_{k}" for ep, k in READY_MADE.items()} | {
         f"{ep}_time" for ep in READY_MADE
     }
-    covariates = [n for n in names if n not in structural]
+    covariates = [c for c in cols.names if c not in structural]
     numeric: list[str] = []
-    cov_values: dict[str, list[object]] = {}
+    values: dict[str, list[object]] = {}
     for c in covariates:
-        present = [(i, v.strip()) for i, v in enumerate(columns[c]) if not _missing(v)]
+        present = [(i, v.strip()) for i, v in enumerate(cols.cells[c]) if not _missing(v)]
         numbers = [i for i, v in present if _NUMBER.match(v.replace(",", "."))]
         if present and len(numbers) >= 0.8 * len(present):
             numeric.append(c)
-            vals2: list[object] = [np.nan] * len(ids)
+            vals: list[object] = [np.nan] * n
             for i, v in present:
                 if _NUMBER.match(v.replace(",", ".")):
-                    vals2[i] = float(v.replace(",", "."))
+                    vals[i] = float(v.replace(",", "."))
                 else:
                     problem(i, c, f"{v!r} is not a number (the column holds numbers)")
-            cov_values[c] = vals2
+            values[c] = vals
         else:
-            cov_values[c] = [None if _missing(v) else v.strip() for v in columns[c]]
+            values[c] = [None if _missing(v) else v.strip() for v in cols.cells[c]]
+    return covariates, numeric, values
 
-    if strict and problems:
-        listing = "\n  ".join(str(p) for p in sorted(problems, key=lambda p: p.line))
-        raise ClinicalDataError(
-            f"{len(problems)} problem(s); fix them or run without --strict to leave those "
-            f"rows out:\n  {listing}",
-            source=raw.source,
-        )
-    bad_lines = {p.line for p in problems}
-    frame: dict[str, object] = {"line": raw.lines, "patient_id": ids}
-    if "sample_id" in columns:
-        frame["sample_id"] = [v.strip() for v in columns["sample_id"]]
-    for c in DATE_COLUMNS:
-        frame[c] = pd.to_datetime(
-            pd.Series(parsed.get(c, [None] * len(ids)), dtype="object"), errors="raise"
-        )
-    frame.update(ready_values)
-    frame.update(cov_values)
-    data = pd.DataFrame(frame)
+
+def _keep_and_exclude(
+    data: pd.DataFrame, found: list[Problem], lines: list[int], ids: list[str]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The rows without a problem, and line, patient_id, reason of each row left out."""
+    bad_lines = {p.line for p in found}
     keep = ~data["line"].isin(bad_lines)
     excluded = pd.DataFrame(
         [
-            {"line": line, "patient_id": ids[raw.lines.index(line)],
+            {"line": line, "patient_id": ids[lines.index(line)],
              "reason": "; ".join(
                  f"{p.column}: {p.message}" if p.column else p.message
-                 for p in problems if p.line == line)}
+                 for p in found if p.line == line)}
             for line in sorted(bad_lines)
         ],
         columns=["line", "patient_id", "reason"],
     )  # fmt: skip
-    return ClinicalTable(
-        source=raw.source,
-        data=data[keep].reset_index(drop=True),
-        excluded=excluded,
-        problems=tuple(sorted(problems, key=lambda p: p.line)),
-        covariates=tuple(covariates),
-        numeric=tuple(numeric),
-        date_order=order,
-        has_dates=has_dates,
-        date_columns=tuple(dates_present),
-        comments=raw.comments,
-        ready_made=ready,
-    )
-
-
-def _check_dates(
-    parsed: dict[str, list[dt.date | None]],
-    check: list[bool],
-    problem: Callable[[int, str, str], None],
-) -> None:
-    """The order of events in one patient's history."""
-    n = len(check)
-    get = {c: parsed.get(c, [None] * n) for c in DATE_COLUMNS}
-    labels = {
-        "cr_date": "complete remission",
-        "relapse_date": "relapse",
-        "death_date": "death",
-        "transplant_date": "transplant",
-        "last_followup_date": "last follow-up",
-    }
-    for i in range(n):
-        if not check[i]:
-            continue
-        d = {c: get[c][i] for c in DATE_COLUMNS}
-        dx = d["diagnosis_date"]
-        if dx is None:
-            problem(
-                i, "diagnosis_date", f"empty; every patient needs a diagnosis date ({DATE_HELP})"
-            )
-            continue
-        for c, label in labels.items():
-            x = d[c]
-            if x is not None and x < dx:
-                problem(i, c, f"{label} ({x}) before diagnosis ({dx})")
-        death, relapse, cr, fu = (
-            d["death_date"],
-            d["relapse_date"],
-            d["cr_date"],
-            d["last_followup_date"],
-        )
-        if death is not None and relapse is not None and relapse > death:
-            problem(
-                i,
-                "death_date",
-                f"death ({death}) before relapse ({relapse}); are the dates swapped?",
-            )
-        if cr is not None and relapse is not None and cr > relapse:
-            problem(i, "cr_date", f"complete remission ({cr}) after relapse ({relapse})")
-        if death is not None and d["transplant_date"] is not None and d["transplant_date"] > death:
-            problem(
-                i, "transplant_date", f"transplant ({d['transplant_date']}) after death ({death})"
-            )
-        if death is not None and cr is not None and cr > death:
-            problem(i, "cr_date", f"complete remission ({cr}) after death ({death})")
-        if fu is None and death is None:
-            problem(i, "last_followup_date", "empty and no death date: where does follow-up end?")
-        if fu is not None:
-            for c in ("cr_date", "relapse_date", "transplant_date", "death_date"):
-                x = d[c]
-                if x is not None and fu < x:
-                    problem(
-                        i, "last_followup_date", f"last follow-up ({fu}) before {labels[c]} ({x})"
-                    )
+    return data[keep].reset_index(drop=True), excluded

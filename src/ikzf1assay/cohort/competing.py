@@ -59,7 +59,24 @@ def cumulative_incidence(
     group: str | None = None,
     times: list[float] | None = None,
 ) -> CumulativeIncidenceResult:
-    """Cumulative incidence per cause (and group), as ``cmprsk::cuminc(time, status, group)``."""
+    """Cumulative incidence per cause (and group), as ``cmprsk::cuminc(time, status, group)``.
+
+    Parameters
+    ----------
+    df
+        One row per patient.
+    time, status
+        Column names: follow-up time, and status (0 censored, 1, 2, ... the causes).
+    group
+        Optional column name; one curve per value and cause.
+    times
+        Times at which to report the estimates (``at``).
+
+    Returns
+    -------
+    CumulativeIncidenceResult
+        Estimate and variance at every jump, and at ``times``.
+    """
     _columns(df, [time, status] + ([group] if group else []))
     t = df[time].to_numpy(float)
     e = df[status].to_numpy(int)
@@ -95,7 +112,22 @@ def cumulative_incidence(
 
 
 def gray_test(df: pd.DataFrame, time: str, status: str, group: str) -> GrayResult:
-    """Gray's test of equal cumulative incidence across groups, per cause (cmprsk's Tests)."""
+    """Gray's test of equal cumulative incidence across groups, per cause (cmprsk's Tests).
+
+    Parameters
+    ----------
+    df
+        One row per patient.
+    time, status
+        Column names: follow-up time, and status (0 censored, 1, 2, ... the causes).
+    group
+        Column name of the groups compared.
+
+    Returns
+    -------
+    GrayResult
+        cause, statistic, df, p for every cause present.
+    """
     _columns(df, [time, status, group])
     causes = sorted(int(c) for c in df[status].unique() if c > 0)
     rows = []
@@ -136,6 +168,24 @@ def fine_gray(
     leaves out the term for the estimated censoring distribution that crr's variance carries
     (Fine and Gray 1999, eq. (7)); they agree with crr to about 1e-3 relative, not to 1e-6.
     Categorical covariates are coded as in :func:`ikzf1assay.cohort.cox`.
+
+    Parameters
+    ----------
+    df
+        One row per patient; rows with a missing value in a used column are left out.
+    time, status
+        Column names: follow-up time, and status (0 censored, 1, 2, ... the causes).
+    covariates
+        Column names of the covariates.
+    cause
+        The status code of the event modelled.
+    conf_level
+        Level of the confidence intervals.
+
+    Returns
+    -------
+    FineGrayResult
+        term, coef, se, hr (subdistribution HR), lower, upper, p; patients used; convergence.
     """
     _columns(df, [time, status, *covariates])
     used = df[[time, status, *covariates]].dropna()

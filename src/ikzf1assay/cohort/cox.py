@@ -115,6 +115,24 @@ def cox(
 
     Rows with a missing value in any used column are left out (as R's default
     ``na.action = na.omit``); the result says how many patients were used.
+
+    Parameters
+    ----------
+    df
+        One row per patient.
+    time, event
+        Column names: follow-up time and event indicator (1 event, 0 censored).
+    covariates
+        Column names; numeric as they are, others as treatment contrasts.
+    ties
+        ``efron`` (R's default) or ``breslow``.
+    conf_level
+        Level of the confidence intervals.
+
+    Returns
+    -------
+    CoxResult
+        term, coef, se, hr, lower, upper, p; log-likelihood, patients, events.
     """
     return _fit(*_prepare(df, time, event, covariates, ties), time, event, ties, conf_level)
 
@@ -176,6 +194,22 @@ def ph_test(
     At the fitted beta, the score of the added time-interaction terms and the information of
     the combined (beta, gamma) model are summed over event times (Efron or Breslow weights, as
     the fit); each term's statistic is u' I^-1 u over all of beta plus that term's gamma.
+
+    Parameters
+    ----------
+    df
+        One row per patient.
+    time, event
+        Column names: follow-up time and event indicator.
+    covariates
+        Column names of the model's covariates.
+    ties
+        ``efron`` or ``breslow``, as the model.
+
+    Returns
+    -------
+    PHTest
+        term, chisq, df, p per covariate and a final ``GLOBAL`` row.
     """
     used, design, terms = _prepare(df, time, event, covariates, ties)
     return _zph(_fit(used, design, terms, time, event, ties), used, design, time, event, ties)
@@ -269,7 +303,29 @@ def screen_and_fit(
     ties: str = "efron",
     force: list[str] | None = None,
 ) -> Screen:
-    """Fit each candidate alone; those with P < ``threshold`` (and ``force``) enter together."""
+    """Fit each candidate alone; those with P < ``threshold`` (and ``force``) enter together.
+
+    Parameters
+    ----------
+    df
+        One row per patient.
+    time, event
+        Column names: follow-up time and event indicator.
+    candidates
+        Covariates screened one at a time (a covariate with a single level is skipped).
+    threshold
+        Entry P value (the covariate's Wald P, all its levels together).
+    ties
+        ``efron`` or ``breslow``.
+    force
+        Covariates entered whatever their P.
+
+    Returns
+    -------
+    Screen
+        The univariable table, the covariates selected, the multivariable model and its
+        proportional-hazards test.
+    """
     if not 0 < threshold <= 1:
         raise ParameterError(f"entry threshold {threshold}: choose a P value in (0, 1]")
     parts, selected = [], []

@@ -102,7 +102,20 @@ def _days(later: pd.Series, earlier: pd.Series) -> np.ndarray:
 def derive_endpoints(
     table: ClinicalTable, definitions: EndpointDefinitions | None = None
 ) -> Endpoints:
-    """OS, EFS, DFS, CIR and NRM for every patient of a validated clinical table."""
+    """OS, EFS, DFS, CIR and NRM for every patient of a validated clinical table.
+
+    Parameters
+    ----------
+    table
+        The validated clinical table (dates or ready-made times).
+    definitions
+        What the endpoints mean (default: the study's; see the module text).
+
+    Returns
+    -------
+    Endpoints
+        Times and events per patient, and who was left out of which endpoint and why.
+    """
     d = definitions or EndpointDefinitions()
     df = table.data
     out = pd.DataFrame({"patient_id": df["patient_id"]})

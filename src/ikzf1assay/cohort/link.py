@@ -53,7 +53,16 @@ def normalise_call(text: str) -> str | None:
 def read_calls(paths: Sequence[str | Path]) -> pd.DataFrame:
     """Calls from one or more tables, in the order given.
 
-    Returns sample_id, call, valid, run_date, source, line, order.
+    Parameters
+    ----------
+    paths
+        Tables (CSV, TSV or XLSX) with sample_id (or sample) and call, optionally status
+        and run_date.
+
+    Returns
+    -------
+    pandas.DataFrame
+        sample_id, call, valid, run_date, source, line, order.
     """
     frames = []
     order = 0
@@ -128,7 +137,21 @@ class Linked:
 
 
 def link_calls(patients: pd.DataFrame, calls: pd.DataFrame) -> Linked:
-    """Join calls to patients (``patient_id``, ``sample_id``; several samples split by ``;``)."""
+    """Join calls to patients (``patient_id``, ``sample_id``; several samples split by ``;``).
+
+    Parameters
+    ----------
+    patients
+        patient_id and sample_id per patient (the clinical table's ``data``).
+    calls
+        As :func:`read_calls` returns them.
+
+    Returns
+    -------
+    Linked
+        One call per patient by the rule in the module text, the conflicts, and the calls and
+        patients left unmatched.
+    """
     owner: dict[str, str] = {}
     for pid, samples in zip(patients["patient_id"], patients["sample_id"], strict=True):
         for s in str(samples).split(";"):

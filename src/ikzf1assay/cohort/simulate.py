@@ -78,18 +78,53 @@ def _piecewise(
 
 
 def simulate_cohort(seed: int = 1) -> SimulatedCohort:
-    """The SIMULATED study cohort; the same seed gives the same tables."""
+    """The SIMULATED study cohort; the same seed gives the same tables.
+
+    Parameters
+    ----------
+    seed
+        Seed of the random generator.
+
+    Returns
+    -------
+    SimulatedCohort
+        The clinical table, the calls of the other simulated runs and the truth.
+    """
+    # the steps draw from one generator in a fixed order: reordering them changes the cohort
     rng = np.random.default_rng(seed)
+    samples = [f"SIM-{i:02d}" for i in range(1, N_PATIENTS + 1)]
+    calls = _calls(rng)
+    deleted = calls != "not detected"
+    tx, features = _treatment_and_features(rng, deleted)
+    baseline = _baseline(rng, deleted, features)
+    days = _history_days(rng, deleted, tx, features, baseline["diagnosis"])
+    clinical = _clinical_table(samples, baseline, features, days)
+    group = np.where(deleted, np.where(tx, "B", "A"), np.where(tx, "D", "C"))
+    truth = pd.DataFrame(
+        {"patient_id": clinical["patient_id"], "sample_id": samples, "call": calls, "group": group}
+    )
+    return SimulatedCohort(
+        clinical=clinical, calls=_other_runs_calls(samples, calls), truth=truth, seed=seed
+    )
+
+
+def _calls(rng: np.random.Generator) -> np.ndarray:
+    """Final call per patient: the bundled run's eight first, the study's counts over all."""
     n = N_PATIENTS
-    samples = [f"SIM-{i:02d}" for i in range(1, n + 1)]
-    final = [BUNDLED[s][1] or BUNDLED[s][0] for s in samples[:8]]
+    final = [BUNDLED[f"SIM-{i:02d}"][1] or BUNDLED[f"SIM-{i:02d}"][0] for i in range(1, 9)]
     pool: list[str] = []
     for call, k in DELETED_COUNTS.items():
         pool += [call] * (k - final.count(call))
     pool += ["not detected"] * (n - N_DELETED - final.count("not detected"))
     rest = list(rng.permutation(np.array(pool, dtype=object)))
-    calls = np.array(final + rest, dtype=object)
-    deleted = calls != "not detected"
+    return np.array(final + rest, dtype=object)
+
+
+def _treatment_and_features(
+    rng: np.random.Generator, deleted: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """Transplant and Table 1's features, with the study's counts in each deletion arm."""
+    n = N_PATIENTS
     idx_del, idx_not = np.flatnonzero(deleted), np.flatnonzero(~deleted)
     tx = np.zeros(n, dtype=bool)
     tx[idx_del] = _exact(rng, len(idx_del), N_TX_DELETED)
@@ -100,14 +135,34 @@ def simulate_cohort(seed: int = 1) -> SimulatedCohort:
         f[idx_del] = _exact(rng, len(idx_del), k_del)
         f[idx_not] = _exact(rng, len(idx_not), k_not)
         features[name] = f
+    return tx, features
+
+
+def _baseline(
+    rng: np.random.Generator, deleted: np.ndarray, features: dict[str, np.ndarray]
+) -> dict[str, np.ndarray]:
+    """Age, WBC (consistent with the WBC >= 30 feature), LDH and the diagnosis date."""
+    n = N_PATIENTS
     age = np.clip(rng.normal(35, 13, n), 18, 70).round(0)
-    wbc = np.where(features["wbc_high"], rng.uniform(30, 250, n), rng.uniform(1.0, 29.9, n)).round(
-        1
-    )
+    high, low = rng.uniform(30, 250, n), rng.uniform(1.0, 29.9, n)
+    wbc = np.where(features["wbc_high"], high, low).round(1)
     ldh = np.exp(rng.normal(np.log(400) + 0.3 * deleted, 0.5)).round(0)
     diagnosis = np.array(
         [dt.date(2016, 1, 1) + dt.timedelta(days=int(d)) for d in rng.integers(0, 1461, n)]
     )
+    return {"age": age, "wbc": wbc, "ldh": ldh, "diagnosis": diagnosis}
+
+
+def _history_days(
+    rng: np.random.Generator,
+    deleted: np.ndarray,
+    tx: np.ndarray,
+    features: dict[str, np.ndarray],
+    diagnosis: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Days from diagnosis to remission, transplant, relapse, death and last follow-up (NaN:
+    none), censored at the close date or an earlier loss to follow-up."""
+    n = N_PATIENTS
     # remission: after course 1 (~day 30), later (~day 60), or never (only without transplant)
     cr_day = np.where(features["cr_course1"], rng.integers(25, 40, n), rng.integers(50, 90, n))
     never = ~features["cr_course1"] & ~tx & (rng.random(n) < 0.35)
@@ -116,8 +171,7 @@ def simulate_cohort(seed: int = 1) -> SimulatedCohort:
     risk = np.exp(0.85 * deleted + 0.25 * features["ph"] + 0.2 * features["mrd_d14_high"])
     relapse_rate0 = risk / 2400.0
     relapse_rate1 = relapse_rate0 * 0.45
-    tx_from_cr = tx_day - cr_day
-    relapse = cr_day + _piecewise(rng, relapse_rate0, relapse_rate1, tx_from_cr)
+    relapse = cr_day + _piecewise(rng, relapse_rate0, relapse_rate1, tx_day - cr_day)
     nrm_rate = np.where(tx, 1 / 4000.0, 1 / 15000.0)
     nrm_death = cr_day + rng.exponential(1 / nrm_rate)
     death_after_relapse = relapse + rng.exponential(np.where(deleted, 300.0, 450.0))
@@ -139,39 +193,57 @@ def simulate_cohort(seed: int = 1) -> SimulatedCohort:
         refractory_death,
         np.minimum(nrm_death, np.where(relapse_day <= nrm_death, death_after_relapse, np.inf)),
     )
-    relapse_day = np.where(relapse_day <= end, relapse_day, np.nan)
     death_day = np.where(death_day <= end, death_day, np.nan)
-    tx_day = np.where(tx_day <= end, tx_day, np.nan)
-    cr_keep = np.where(never | (cr_day > end), np.nan, cr_day)
-    fu_day = np.where(np.isnan(death_day), end, death_day)
+    return {
+        "cr": np.where(never | (cr_day > end), np.nan, cr_day),
+        "relapse": np.where(relapse_day <= end, relapse_day, np.nan),
+        "death": death_day,
+        "transplant": np.where(tx_day <= end, tx_day, np.nan),
+        "last_followup": np.where(np.isnan(death_day), end, death_day),
+    }
 
-    def dates(days: np.ndarray) -> list[str]:
+
+def _clinical_table(
+    samples: list[str],
+    baseline: dict[str, np.ndarray],
+    features: dict[str, np.ndarray],
+    days: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """The clinical table as a lab would keep it: dates, covariates as recorded."""
+    diagnosis, age = baseline["diagnosis"], baseline["age"]
+
+    def dates(column: str) -> list[str]:
         return [
             "" if np.isnan(x) else (d0 + dt.timedelta(days=int(x))).isoformat()
-            for d0, x in zip(diagnosis, days, strict=True)
+            for d0, x in zip(diagnosis, days[column], strict=True)
         ]
 
-    clinical = pd.DataFrame(
+    return pd.DataFrame(
         {
-            "patient_id": [f"SIMPT-{i:03d}" for i in range(1, n + 1)],
+            "patient_id": [f"SIMPT-{i:03d}" for i in range(1, len(samples) + 1)],
             "sample_id": samples,
             "diagnosis_date": [d.isoformat() for d in diagnosis],
-            "cr_date": dates(cr_keep),
-            "relapse_date": dates(relapse_day),
-            "death_date": dates(death_day),
-            "transplant_date": dates(tx_day),
-            "last_followup_date": dates(fu_day),
+            "cr_date": dates("cr"),
+            "relapse_date": dates("relapse"),
+            "death_date": dates("death"),
+            "transplant_date": dates("transplant"),
+            "last_followup_date": dates("last_followup"),
             "age": age.astype(int),
             "sex": np.where(features["male"], "male", "female"),
-            "wbc": wbc,
+            "wbc": baseline["wbc"],
             "wbc_30": np.where(features["wbc_high"], ">=30", "<30"),
-            "ldh": ldh.astype(int),
+            "ldh": baseline["ldh"].astype(int),
             "ph": np.where(features["ph"], "positive", "negative"),
             "mrd_d14": np.where(features["mrd_d14_high"], ">1%", "<=1%"),
             "cr_course1": np.where(features["cr_course1"], "yes", "no"),
             "age_35": np.where(age > 35, ">35", "<=35"),
         }
     )
+
+
+def _other_runs_calls(samples: list[str], calls: np.ndarray) -> pd.DataFrame:
+    """Calls of the patients beyond the bundled run (weekly runs of eight) and the retests."""
+    n = len(samples)
     run_dates = pd.Timestamp("2021-01-04") + pd.to_timedelta(np.arange(n - 8) // 8 * 7, unit="D")
     others = pd.DataFrame(
         {
@@ -191,13 +263,4 @@ def simulate_cohort(seed: int = 1) -> SimulatedCohort:
             "run_date": "2021-06-01",
         }
     )
-    group = np.where(deleted, np.where(tx, "B", "A"), np.where(tx, "D", "C"))
-    truth = pd.DataFrame(
-        {"patient_id": clinical["patient_id"], "sample_id": samples, "call": calls, "group": group}
-    )
-    return SimulatedCohort(
-        clinical=clinical,
-        calls=pd.concat([others, retests], ignore_index=True),
-        truth=truth,
-        seed=seed,
-    )
+    return pd.concat([others, retests], ignore_index=True)

@@ -16,7 +16,8 @@ against R 4.2.2 / survival 3.5-3 in the tests:
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -30,19 +31,75 @@ from ikzf1assay.errors import ParameterError
 __all__ = ["KaplanMeier", "LogRank", "kaplan_meier", "logrank"]
 
 CONF_TYPES = ("log-log", "log", "plain")
+CENSORED_COLUMNS = ["group", "time", "n_censor"]
+
+
+def _no_censoring() -> pd.DataFrame:
+    return pd.DataFrame(columns=CENSORED_COLUMNS)
 
 
 @dataclass(frozen=True)
 class KaplanMeier:
     """Kaplan-Meier result: ``table`` (group, time, n_risk, n_event, survival, std_err, lower,
     upper) at every event time, ``median`` (group, median, lower, upper) and ``at`` (the
-    survival at the requested ``times``, with ``text`` as the studies print it: "37.1 ± 7.3 %")."""
+    survival at the requested ``times``, with ``text`` as the studies print it: "37.1 ± 7.3 %").
+    ``censored`` (group, time, n_censor) holds the censoring times, as R's ``n.censor``: with
+    ``table`` they give the numbers at risk at any time and the end of each curve, which the
+    figures need."""
 
     table: pd.DataFrame
     median: pd.DataFrame
     at: pd.DataFrame
     conf_type: str
     conf_level: float
+    censored: pd.DataFrame = field(default_factory=_no_censoring)
+
+    def _times(self, name: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Event times and counts, censoring times and counts of one group."""
+        ev = self.table[self.table["group"] == name]
+        ce = self.censored[self.censored["group"] == name]
+        return (
+            ev["time"].to_numpy(float),
+            ev["n_event"].to_numpy(float),
+            ce["time"].to_numpy(float),
+            ce["n_censor"].to_numpy(float),
+        )
+
+    def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
+        """Patients still followed (time >= t) per group at each of ``times``.
+
+        Parameters
+        ----------
+        times
+            Times in the unit of the data.
+
+        Returns
+        -------
+        pandas.DataFrame
+            group, time, n_risk; groups in the order of ``median``.
+        """
+        rows = []
+        for name in self.median["group"]:
+            t_ev, n_ev, t_ce, n_ce = self._times(name)
+            for x in times:
+                n = n_ev[t_ev >= x].sum() + n_ce[t_ce >= x].sum()
+                rows.append({"group": name, "time": x, "n_risk": int(n)})
+        return pd.DataFrame(rows, columns=["group", "time", "n_risk"])
+
+    def end_of_follow_up(self) -> pd.Series:
+        """The last time (event or censoring) of each group: where its curve ends.
+
+        Returns
+        -------
+        pandas.Series
+            Indexed by group, in the order of ``median``; NaN for a group without patients.
+        """
+        ends = []
+        for name in self.median["group"]:
+            t_ev, _, t_ce, _ = self._times(name)
+            both = np.concatenate([t_ev, t_ce])
+            ends.append(float(both.max()) if both.size else math.nan)
+        return pd.Series(ends, index=list(self.median["group"]), dtype=float)
 
 
 @dataclass(frozen=True)
@@ -118,6 +175,14 @@ def kaplan_meier(
         Times at which to report survival (e.g. ``[3 * 365.25]`` for 3 years in days).
     conf_type
         ``log-log`` (default; the studies' software), ``log`` (R's default) or ``plain``.
+    conf_level
+        Level of the confidence intervals.
+
+    Returns
+    -------
+    KaplanMeier
+        Estimates at every event time, medians, survival at ``times`` and the censoring
+        times.
     """
     if conf_type not in CONF_TYPES:
         raise ParameterError(f"conf_type {conf_type!r}: choose one of {', '.join(CONF_TYPES)}")
@@ -125,6 +190,7 @@ def kaplan_meier(
     z = float(norm.ppf(1 - (1 - conf_level) / 2))
     groups = [(None, df)] if group is None else list(df.groupby(group, sort=True))
     tables, medians, rates = [], [], []
+    censored: dict[str, list[Any]] = {"group": [], "time": [], "n_censor": []}
     for name, g in groups:
         t = g[time].to_numpy(dtype=float)
         e = g[event].to_numpy(dtype=float)
@@ -153,6 +219,10 @@ def kaplan_meier(
                 }
             )
         )
+        cens_times, n_censor = np.unique(t[e == 0], return_counts=True)
+        censored["group"] += [label] * len(cens_times)
+        censored["time"] += [float(x) for x in cens_times]
+        censored["n_censor"] += [int(x) for x in n_censor]
         ts = np.asarray(sf.surv_times, dtype=float)
         medians.append(
             {"group": label, "n": len(t), "events": int(e.sum()), "median": _quantile(ts, s),
@@ -186,14 +256,29 @@ def kaplan_meier(
         ),
         conf_type=conf_type,
         conf_level=conf_level,
+        censored=pd.DataFrame(censored, columns=CENSORED_COLUMNS),
     )
 
 
 def logrank(df: pd.DataFrame, time: str, event: str, group: str, rho: float = 0.0) -> LogRank:
     """Log-rank test for 2 or more groups, as R's ``survdiff(..., rho=rho)``.
 
-    ``rho=0`` is the log-rank test; ``rho=1`` the Peto-Peto modification of the Gehan-Wilcoxon
-    test (Fleming-Harrington weights S(t-)**rho with the pooled Kaplan-Meier).
+    Parameters
+    ----------
+    df
+        One row per patient.
+    time, event
+        Column names: follow-up time and event indicator (1 event, 0 censored).
+    group
+        Column name of the groups compared (at least 2).
+    rho
+        0 for the log-rank test; 1 for the Peto-Peto modification of the Gehan-Wilcoxon test
+        (Fleming-Harrington weights S(t-)**rho with the pooled Kaplan-Meier).
+
+    Returns
+    -------
+    LogRank
+        chisq, df, p, rho.
     """
     require_columns(df, [time, event, group])
     k = df[group].nunique()

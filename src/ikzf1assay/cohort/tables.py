@@ -118,8 +118,21 @@ def _compositions(total: int, caps: np.ndarray) -> list[np.ndarray]:
 
 
 def compare_categorical(counts: np.ndarray, test: str = "auto") -> TestResult:
-    """Rows: levels, columns: groups. ``test``: auto (chi-square unless an expected count is
-    below 5, then Fisher), chisq or fisher."""
+    """Test of a contingency table.
+
+    Parameters
+    ----------
+    counts
+        Rows: levels, columns: groups (empty rows and columns are dropped).
+    test
+        ``auto`` (chi-square unless an expected count is below 5, then Fisher), ``chisq`` or
+        ``fisher``.
+
+    Returns
+    -------
+    TestResult
+        The test used, statistic, df and P.
+    """
     c = np.asarray(counts, dtype=float)
     c = c[c.sum(axis=1) > 0][:, c.sum(axis=0) > 0]
     if c.shape[0] < 2 or c.shape[1] < 2:
@@ -141,7 +154,20 @@ def _mw_exact(x: np.ndarray, y: np.ndarray) -> bool:
 
 
 def compare_numeric(values: Sequence[np.ndarray], summary: str = "mean_sd") -> TestResult:
-    """ANOVA for ``mean_sd``; Mann-Whitney (2 groups) or Kruskal-Wallis for medians."""
+    """ANOVA for ``mean_sd``; Mann-Whitney (2 groups) or Kruskal-Wallis for medians.
+
+    Parameters
+    ----------
+    values
+        One array per group (NaN ignored).
+    summary
+        ``mean_sd``, ``median_iqr`` or ``median_range``: how the table summarises them.
+
+    Returns
+    -------
+    TestResult
+        The test used, statistic, df and P.
+    """
     groups = [np.asarray(v, dtype=float) for v in values]
     groups = [g[np.isfinite(g)] for g in groups]
     groups = [g for g in groups if len(g)]
@@ -168,9 +194,19 @@ def compare_numeric(values: Sequence[np.ndarray], summary: str = "mean_sd") -> T
 def paired_comparison(df: pd.DataFrame, before: str, after: str) -> pd.DataFrame:
     """Paired t-test and Wilcoxon signed-rank on patients with both values.
 
-    Returns a table: test, n, statistic, df, p (t's statistic is t with n-1 df; Wilcoxon's is
-    R's V, the sum of positive ranks of after - before... as ``wilcox.test(after, before,
-    paired=TRUE)``).
+    Parameters
+    ----------
+    df
+        One row per patient.
+    before, after
+        Column names of the two measurements.
+
+    Returns
+    -------
+    pandas.DataFrame
+        test, n, statistic, df, p (t's statistic is t with n-1 df; Wilcoxon's is R's V, the
+        sum of positive ranks of after - before, as ``wilcox.test(after, before,
+        paired=TRUE)``).
     """
     require_columns(df, [before, after])
     pair = df[[before, after]].apply(pd.to_numeric, errors="coerce").dropna()
@@ -231,7 +267,23 @@ def baseline_table(
     """Table of ``variables`` by ``group``: n (%) for categorical, mean ± SD (``mean_sd``),
     median (P25, P75) (``median_iqr``) or median (range) (``median_range``) for numeric.
 
-    Returns variable, level, one column per group, total, test, statistic, df, p, missing.
+    Parameters
+    ----------
+    df
+        One row per patient.
+    group
+        Column name of the groups (the table's columns).
+    variables
+        Column names of the rows.
+    numeric_summary
+        ``mean_sd``, ``median_iqr`` or ``median_range``.
+    categorical_test
+        As :func:`compare_categorical`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        variable, level, one column per group, total, test, statistic, df, p, missing.
     """
     if numeric_summary not in ("mean_sd", "median_iqr", "median_range"):
         raise ParameterError(
@@ -280,7 +332,22 @@ def table_from_counts(
     groups: Sequence[str],
     test: str = "auto",
 ) -> pd.DataFrame:
-    """A categorical table from counts alone: ``{variable: {level: [n per group]}}``."""
+    """A categorical table from counts alone (a published table, say).
+
+    Parameters
+    ----------
+    counts
+        ``{variable: {level: [n per group]}}``.
+    groups
+        The group names, in the order of the counts.
+    test
+        As :func:`compare_categorical`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        As :func:`baseline_table` for categorical variables.
+    """
     rows: list[dict[str, object]] = []
     for variable, levels in counts.items():
         frame = pd.DataFrame.from_dict(
@@ -300,9 +367,20 @@ def check_published(
 ) -> pd.DataFrame:
     """Compare recomputed chi-square/P with published ones (rounded as printed).
 
-    ``published``: ``{variable: {"statistic": 7.866, "p": 0.005}}`` (either key may be
-    missing; a P printed as "< 0.001" is given as 0.001 and checked as an upper bound).
-    Returns variable, what, published, recomputed, agrees.
+    Parameters
+    ----------
+    table
+        As :func:`baseline_table` or :func:`table_from_counts` return it.
+    published
+        ``{variable: {"statistic": 7.866, "p": 0.005}}`` (either key may be missing; a P
+        printed as "< 0.001" is given as 0.001 and checked as an upper bound).
+    statistic_digits, p_digits
+        Decimals the publication printed.
+
+    Returns
+    -------
+    pandas.DataFrame
+        variable, what, published, recomputed, agrees.
     """
     first = table[table["test"] != ""].set_index("variable")
     out = []

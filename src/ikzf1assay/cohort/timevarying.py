@@ -97,7 +97,28 @@ def cox_time_varying(
     name: str = "transplant",
     conf_level: float = 0.95,
 ) -> TimeVaryingCox:
-    """Cox model with the treatment as a time-dependent covariate (Efron ties, as coxph)."""
+    """Cox model with the treatment as a time-dependent covariate (Efron ties, as coxph).
+
+    Parameters
+    ----------
+    df
+        One row per patient.
+    time, event
+        Column names: follow-up time and event indicator.
+    treatment_time
+        Column name of the time of the treatment (NaN: never treated).
+    covariates
+        Fixed covariates beside the treatment.
+    name
+        The treatment's term in the table.
+    conf_level
+        Level of the confidence intervals.
+
+    Returns
+    -------
+    TimeVaryingCox
+        term, coef, se, hr, lower, upper, p; log-likelihood, patients, rows, events.
+    """
     from lifelines import CoxTimeVaryingFitter
 
     covariates = covariates or []
@@ -159,7 +180,30 @@ def landmark(
     conf_type: str = "log-log",
     labels: tuple[str, str] = ("transplant by landmark", "no transplant by landmark"),
 ) -> Landmark:
-    """Patients with follow-up beyond ``at`` (event-free), grouped by treatment before ``at``."""
+    """Patients with follow-up beyond ``at`` (event-free), grouped by treatment before ``at``.
+
+    Parameters
+    ----------
+    df
+        One row per patient.
+    time, event
+        Column names: follow-up time and event indicator.
+    treatment_time
+        Column name of the time of the treatment (NaN: never treated).
+    at
+        The landmark, in the unit of ``time`` (> 0).
+    times
+        Times after the landmark at which to report survival.
+    conf_type
+        Confidence intervals as :func:`~ikzf1assay.cohort.kaplan_meier`.
+    labels
+        Group names: treated by the landmark, not treated by it.
+
+    Returns
+    -------
+    Landmark
+        Kaplan-Meier and log-rank from the landmark, patients kept and left out.
+    """
     if at <= 0:
         raise ParameterError(f"landmark {at}: choose a time after the origin (> 0)")
     require_columns(df, [time, event, treatment_time])

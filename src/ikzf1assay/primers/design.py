@@ -23,7 +23,7 @@ product can be short.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -33,9 +33,10 @@ import primer3
 
 from ikzf1assay.assay import Assay, Conditions, Primer, Reaction
 from ikzf1assay.errors import ParameterError
-from ikzf1assay.primers.products import DEFAULT_MAX_SIZE, find_products
+from ikzf1assay.primers.products import DEFAULT_MAX_SIZE, Product, find_products
 from ikzf1assay.primers.sites import add_thermodynamics, unique_sites
 from ikzf1assay.primers.specificity import genome_sites, insilico_pcr, reaction_verdicts
+from ikzf1assay.primers.specificity_result import MatrixCell
 from ikzf1assay.primers.thermo import Thermo
 from ikzf1assay.reference.alleles import Allele, deletion_allele
 from ikzf1assay.reference.locus import Locus
@@ -210,8 +211,25 @@ def design_primers(
     product_size
         Primer3's product size range; default 60-200 with ``around``, else the target plus
         40-300 bp.
+    num_return
+        Most pairs Primer3 returns.
+    conditions
+        For the checks' thermodynamics; the assay's ``[conditions]`` when None.
     engines, genome
         Genome-wide specificity of each candidate (as ``primers specificity``).
+    max_size, threads
+        Largest product considered (bp); threads for Bowtie and BLAST+.
+
+    Returns
+    -------
+    DesignResult
+        Candidates ranked best first (verdict, then Primer3's penalty), Primer3's explanation
+        of what it rejected, and notes; ``table()`` for TSV, ``to_dict()`` for JSON.
+
+    Raises
+    ------
+    ParameterError
+        Limits out of range, an unknown deletion, or an error reported by Primer3.
     """
     if num_return < 1:
         raise ParameterError(f"--num must be at least 1; got {num_return}")
@@ -228,15 +246,8 @@ def design_primers(
         raise ParameterError(
             f"--product-size must be MIN-MAX with 30 <= MIN <= MAX; got {product_size}"
         )
-    settings = primer3_settings(assay, product_size, num_return)
-    out = primer3.bindings.design_primers(
-        {"SEQUENCE_ID": name, "SEQUENCE_TEMPLATE": template, "SEQUENCE_TARGET": list(target)},
-        settings,
-    )
-    if "PRIMER_ERROR" in out:
-        raise ParameterError(f"Primer3: {out['PRIMER_ERROR']}")
+    out = _run_primer3(assay, name, template, target, product_size, num_return)
     explain = {k: str(v) for k, v in out.items() if k.endswith("_EXPLAIN")}
-    n = int(out.get("PRIMER_PAIR_NUM_RETURNED", 0))
     result = DesignResult(
         deletion=name, locus=locus.name, synthetic_locus=locus.synthetic,
         breakpoints=allele.breakpoints or (0, 0), target=target, product_size_range=product_size,
@@ -244,6 +255,7 @@ def design_primers(
     )  # fmt: skip
     if locus.synthetic:
         result.notes.append("designed on the SYNTHETIC stand-in locus: the sequences are not real")
+    n = int(out.get("PRIMER_PAIR_NUM_RETURNED", 0))
     if n == 0:
         result.notes.append("Primer3 returned no pair: see primer3_explain; widen the limits")
         return result
@@ -251,76 +263,142 @@ def design_primers(
         (f"cand{i + 1}", out[f"PRIMER_LEFT_{i}_SEQUENCE"], out[f"PRIMER_RIGHT_{i}_SEQUENCE"])
         for i in range(n)
     ]
-    lost = locus.model.deletion(name).exons_lost
-    reactions = [Reaction(cand, name, f"{cand}-F", f"{cand}-R", lost, ()) for cand, _, _ in pairs]
-    new_primers = [
-        p
-        for cand, f, r in pairs
-        for p in (Primer(f"{cand}-F", f, "forward"), Primer(f"{cand}-R", r, "reverse"))
-    ]
-    everything = replace(
-        assay, primers=assay.primers + tuple(new_primers), reactions=tuple(reactions)
-    )
-    conditions = conditions or assay.conditions
-    cells, per_allele = insilico_pcr(everything, alleles, conditions, max_size)
-    seqs = {p.name: p.sequence for p in everything.primers}
-    sites, notes = genome_sites(seqs, engines, genome=genome, threads=threads)
-    result.notes.extend(notes)
-    genome_products = find_products(
-        unique_sites(add_thermodynamics(sites, seqs, conditions)), everything, max_size
-    )
-    thermo = Thermo(conditions)
-    existing = {p.name: p.sequence for p in assay.primers}
-    candidates = []
-    for i, (cand, f, r) in enumerate(pairs):
-        mine = {f"{cand}-F", f"{cand}-R"}
-        allowed = mine | set(existing)
-        view = replace(everything, reactions=(reactions[i],))
-        own_cells = [c for c in cells if c.reaction == cand]
-        products = [
-            p for p in genome_products
-            if {p.left.primer, p.right.primer} <= allowed and {p.left.primer, p.right.primer} & mine
-        ]  # fmt: skip
-        verdict = reaction_verdicts(view, own_cells, products, bool(engines))[0]
-        reasons = list(verdict.reasons)
-        level = verdict.verdict
-        wt_multiplex = [
-            p for p in per_allele.get("WT", [])
-            if p.counts and {p.left.primer, p.right.primer} <= allowed
-            and {p.left.primer, p.right.primer} & mine
-            and not {p.left.primer, p.right.primer} <= mine
-        ]  # fmt: skip
-        if wt_multiplex:
-            level = max(level, "WARN", key=_ORDER.__getitem__)
-            reasons.append(f"{len(wt_multiplex)} product(s) on the wild type with the existing set")
-        worst: tuple[float | None, str] = (None, "")
-        for seq in (f, r):
-            for other, other_seq in existing.items():
-                for s in (thermo.dimer(seq, other_seq), thermo.end_dimer(seq, other_seq)):
-                    if s.dg is not None and (worst[0] is None or s.dg < worst[0]):
-                        worst = (s.dg, other)
-        if worst[0] is not None and worst[0] < assay.thresholds.min_dimer_dg:
-            level = max(level, "WARN", key=_ORDER.__getitem__)
-            reasons.append(f"dimer with {worst[1]} at {worst[0]:.2f} kcal/mol")
-        candidates.append(
-            Candidate(
-                name=cand,
-                forward=f,
-                reverse=r,
-                forward_tm=float(out[f"PRIMER_LEFT_{i}_TM"]),
-                reverse_tm=float(out[f"PRIMER_RIGHT_{i}_TM"]),
-                forward_gc=float(out[f"PRIMER_LEFT_{i}_GC_PERCENT"]),
-                reverse_gc=float(out[f"PRIMER_RIGHT_{i}_GC_PERCENT"]),
-                product_size=verdict.product_size,
-                primer3_penalty=float(out[f"PRIMER_PAIR_{i}_PENALTY"]),
-                pair_compl_any_th=float(out[f"PRIMER_PAIR_{i}_COMPL_ANY_TH"]),
-                pair_compl_end_th=float(out[f"PRIMER_PAIR_{i}_COMPL_END_TH"]),
-                worst_multiplex_dg=worst[0],
-                worst_multiplex_with=worst[1],
-                verdict=level,
-                reasons=tuple(reasons),
-            )
-        )
+    evidence = _Evidence.gather(
+        assay, pairs, locus.model.deletion(name).exons_lost, name, alleles,
+        conditions or assay.conditions, max_size, engines, genome, threads,
+    )  # fmt: skip
+    result.notes.extend(evidence.notes)
+    candidates = [_judge(i, pair, out, evidence) for i, pair in enumerate(pairs)]
     candidates.sort(key=lambda c: (_ORDER[c.verdict], c.primer3_penalty))
     result.candidates = candidates
     return result
+
+
+def _run_primer3(
+    assay: Assay,
+    name: str,
+    template: str,
+    target: tuple[int, int],
+    product_size: tuple[int, int],
+    num_return: int,
+) -> dict[str, Any]:
+    """Primer3's answer for one template and target; its error becomes a ParameterError."""
+    settings = primer3_settings(assay, product_size, num_return)
+    out: dict[str, Any] = primer3.bindings.design_primers(
+        {"SEQUENCE_ID": name, "SEQUENCE_TEMPLATE": template, "SEQUENCE_TARGET": list(target)},
+        settings,
+    )
+    if "PRIMER_ERROR" in out:
+        raise ParameterError(f"Primer3: {out['PRIMER_ERROR']}")
+    return out
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    """What every candidate is judged on: in-silico PCR, genome-wide products, the old set."""
+
+    assay: Assay
+    everything: Assay  # the assay's primers plus every candidate's, one reaction per candidate
+    reactions: tuple[Reaction, ...]
+    cells: list[MatrixCell]
+    per_allele: dict[str, list[Product]]
+    genome_products: list[Product]
+    genome_checked: bool
+    thermo: Thermo
+    notes: list[str]
+
+    @classmethod
+    def gather(
+        cls,
+        assay: Assay,
+        pairs: Sequence[tuple[str, str, str]],
+        exons_lost: tuple[int, ...],
+        deletion: str,
+        alleles: Sequence[Allele],
+        conditions: Conditions,
+        max_size: int,
+        engines: Sequence[str],
+        genome: str | Path | None,
+        threads: int,
+    ) -> _Evidence:
+        """In-silico PCR of every candidate on every allele and, with engines, the genome."""
+        reactions = tuple(
+            Reaction(cand, deletion, f"{cand}-F", f"{cand}-R", exons_lost, ())
+            for cand, _, _ in pairs
+        )
+        new_primers = [
+            p
+            for cand, f, r in pairs
+            for p in (Primer(f"{cand}-F", f, "forward"), Primer(f"{cand}-R", r, "reverse"))
+        ]
+        everything = replace(assay, primers=assay.primers + tuple(new_primers), reactions=reactions)
+        cells, per_allele = insilico_pcr(everything, alleles, conditions, max_size)
+        seqs = {p.name: p.sequence for p in everything.primers}
+        sites, notes = genome_sites(seqs, engines, genome=genome, threads=threads)
+        genome_products = find_products(
+            unique_sites(add_thermodynamics(sites, seqs, conditions)), everything, max_size
+        )
+        return cls(
+            assay, everything, reactions, cells, per_allele, genome_products, bool(engines),
+            Thermo(conditions), notes,
+        )  # fmt: skip
+
+
+def _judge(i: int, pair: tuple[str, str, str], out: Mapping[str, Any], ev: _Evidence) -> Candidate:
+    """The ``i``-th candidate with Primer3's figures and the verdict of every check."""
+    cand, f, r = pair
+    mine = {f"{cand}-F", f"{cand}-R"}
+    existing = {p.name: p.sequence for p in ev.assay.primers}
+    allowed = mine | set(existing)
+    view = replace(ev.everything, reactions=(ev.reactions[i],))
+    own_cells = [c for c in ev.cells if c.reaction == cand]
+    products = [
+        p for p in ev.genome_products
+        if {p.left.primer, p.right.primer} <= allowed and {p.left.primer, p.right.primer} & mine
+    ]  # fmt: skip
+    verdict = reaction_verdicts(view, own_cells, products, ev.genome_checked)[0]
+    reasons = list(verdict.reasons)
+    level = verdict.verdict
+    wt_multiplex = [
+        p for p in ev.per_allele.get("WT", [])
+        if p.counts and {p.left.primer, p.right.primer} <= allowed
+        and {p.left.primer, p.right.primer} & mine
+        and not {p.left.primer, p.right.primer} <= mine
+    ]  # fmt: skip
+    if wt_multiplex:
+        level = max(level, "WARN", key=_ORDER.__getitem__)
+        reasons.append(f"{len(wt_multiplex)} product(s) on the wild type with the existing set")
+    worst = _worst_multiplex_dimer((f, r), existing, ev.thermo)
+    if worst[0] is not None and worst[0] < ev.assay.thresholds.min_dimer_dg:
+        level = max(level, "WARN", key=_ORDER.__getitem__)
+        reasons.append(f"dimer with {worst[1]} at {worst[0]:.2f} kcal/mol")
+    return Candidate(
+        name=cand,
+        forward=f,
+        reverse=r,
+        forward_tm=float(out[f"PRIMER_LEFT_{i}_TM"]),
+        reverse_tm=float(out[f"PRIMER_RIGHT_{i}_TM"]),
+        forward_gc=float(out[f"PRIMER_LEFT_{i}_GC_PERCENT"]),
+        reverse_gc=float(out[f"PRIMER_RIGHT_{i}_GC_PERCENT"]),
+        product_size=verdict.product_size,
+        primer3_penalty=float(out[f"PRIMER_PAIR_{i}_PENALTY"]),
+        pair_compl_any_th=float(out[f"PRIMER_PAIR_{i}_COMPL_ANY_TH"]),
+        pair_compl_end_th=float(out[f"PRIMER_PAIR_{i}_COMPL_END_TH"]),
+        worst_multiplex_dg=worst[0],
+        worst_multiplex_with=worst[1],
+        verdict=level,
+        reasons=tuple(reasons),
+    )
+
+
+def _worst_multiplex_dimer(
+    sequences: Sequence[str], existing: Mapping[str, str], thermo: Thermo
+) -> tuple[float | None, str]:
+    """Lowest dG of any dimer (any or 3'-anchored) with a primer of the existing set, and whose."""
+    worst: tuple[float | None, str] = (None, "")
+    for seq in sequences:
+        for other, other_seq in existing.items():
+            for s in (thermo.dimer(seq, other_seq), thermo.end_dimer(seq, other_seq)):
+                if s.dg is not None and (worst[0] is None or s.dg < worst[0]):
+                    worst = (s.dg, other)
+    return worst

@@ -16,26 +16,21 @@ verdict with its evidence:
 
 Every genome-wide product is off-target: the assay's own primers lie tens of kilobases apart
 on a wild-type chromosome, which in-silico PCR on the locus checks separately.
+
+The result types are in :mod:`ikzf1assay.primers.specificity_result`, importable from here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
 from ikzf1assay.assay import Assay, Conditions
 from ikzf1assay.errors import ParameterError
-from ikzf1assay.primers.products import (
-    DEFAULT_MAX_SIZE,
-    Product,
-    find_products,
-    products_table,
-)
-from ikzf1assay.primers.sites import Site, add_thermodynamics, scan, sites_table, unique_sites
+from ikzf1assay.primers.products import DEFAULT_MAX_SIZE, Product, find_products
+from ikzf1assay.primers.sites import Site, add_thermodynamics, scan, unique_sites
+from ikzf1assay.primers.specificity_result import MatrixCell, ReactionVerdict, SpecificityResult
 from ikzf1assay.reference.alleles import Allele
 from ikzf1assay.reference.locus import Locus
 
@@ -50,109 +45,8 @@ __all__ = [
     "reaction_verdicts",
 ]
 
+# The bundled engines' names; the registry (ikzf1assay.primers.engines) is what is dispatched on.
 ENGINES = ("scan", "bowtie", "blast", "remote")
-
-
-@dataclass(frozen=True)
-class MatrixCell:
-    """In-silico PCR of one reaction on one allele: sizes of counted and of blocked products."""
-
-    reaction: str
-    allele: str
-    sizes: tuple[int, ...]
-    blocked: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class ReactionVerdict:
-    """PASS, WARN or FAIL for one reaction, with the reasons and the on-target product size."""
-
-    reaction: str
-    deletion: str
-    verdict: str
-    reasons: tuple[str, ...]
-    product_size: int | None
-
-
-@dataclass
-class SpecificityResult:
-    """Everything :func:`check_specificity` found; tables for TSV, ``to_dict`` for JSON.
-
-    ``allele_products`` holds, per allele, every product any two primers of the assay make on
-    it (the multiplex view, for Python users); the matrix keeps only each reaction's own.
-    """
-
-    engines: tuple[str, ...]
-    genome: str | None
-    locus: str
-    synthetic_locus: bool
-    max_size: int
-    max_mismatches: int
-    conditions: Conditions
-    sites: list[Site]
-    products: list[Product]
-    matrix: list[MatrixCell]
-    allele_products: dict[str, list[Product]]
-    verdicts: list[ReactionVerdict]
-    notes: list[str] = field(default_factory=list)
-
-    def sites_table(self) -> pd.DataFrame:
-        return sites_table(self.sites)
-
-    def products_table(self) -> pd.DataFrame:
-        return products_table(self.products)
-
-    def matrix_table(self) -> pd.DataFrame:
-        """Wide: one row per reaction, one column per allele; cells list product sizes."""
-        rows: dict[str, dict[str, str]] = {}
-        for c in self.matrix:
-            text = ", ".join(f"{s} bp" for s in c.sizes) or "-"
-            if c.blocked:
-                text += f" (blocked: {', '.join(f'{s} bp' for s in c.blocked)})"
-            rows.setdefault(c.reaction, {})[c.allele] = text
-        return pd.DataFrame.from_dict(rows, orient="index").rename_axis("reaction").reset_index()
-
-    def verdicts_table(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [
-                {
-                    "reaction": v.reaction,
-                    "deletion": v.deletion,
-                    "verdict": v.verdict,
-                    "product_size": v.product_size,
-                    "reasons": "; ".join(v.reasons),
-                }
-                for v in self.verdicts
-            ],
-            columns=["reaction", "deletion", "verdict", "product_size", "reasons"],
-        )
-
-    def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: parameters, verdicts, matrix, sites, products, notes."""
-        from ikzf1assay._json import json_records as records
-
-        return {
-            "engines": list(self.engines),
-            "genome": self.genome,
-            "locus": self.locus,
-            "synthetic_locus": self.synthetic_locus,
-            "max_size": self.max_size,
-            "max_mismatches": self.max_mismatches,
-            "conditions": asdict(self.conditions),
-            "verdicts": records(self.verdicts_table()),
-            "matrix": [
-                {
-                    "reaction": c.reaction,
-                    "allele": c.allele,
-                    "sizes": list(c.sizes),
-                    "blocked": list(c.blocked),
-                }
-                for c in self.matrix
-            ],
-            "sites": records(self.sites_table()),
-            "products": records(self.products_table()),
-            "notes": list(self.notes),
-        }
 
 
 def _primer_map(assay: Assay) -> dict[str, str]:
@@ -168,8 +62,26 @@ def insilico_pcr(
 ) -> tuple[list[MatrixCell], dict[str, list[Product]]]:
     """Products of every reaction on every allele (exhaustive scan of each allele).
 
-    Returns the matrix cells (reaction x allele) and, per allele, every product any two primers
-    of the assay make on it (for the multiplex view).
+    Parameters
+    ----------
+    assay
+        Its primers and reactions.
+    alleles
+        Wild type and deletion alleles (:func:`ikzf1assay.reference.all_alleles`).
+    conditions
+        For the sites' duplex Tm and dG; the assay's when None.
+    max_size
+        Largest product considered (bp).
+    max_mismatches
+        Most mismatches of a primer site (0-3).
+
+    Returns
+    -------
+    cells : list of MatrixCell
+        One per reaction and allele: the sizes of that reaction's own products.
+    per_allele : dict of str to list of Product
+        Per allele, every product any two primers of the assay make on it (the multiplex
+        view).
     """
     conditions = conditions or assay.conditions
     primers = _primer_map(assay)
@@ -205,6 +117,24 @@ def _describe(products: Sequence[Product]) -> str:
 def reaction_verdicts(
     assay: Assay, cells: list[MatrixCell], genome_products: list[Product], genome_checked: bool
 ) -> list[ReactionVerdict]:
+    """PASS, WARN or FAIL for each reaction, by the rules of the module text.
+
+    Parameters
+    ----------
+    assay
+        Its reactions are judged.
+    cells
+        In-silico PCR of each reaction on each allele (:func:`insilico_pcr`).
+    genome_products
+        Genome-wide products, ranked most stable first (all off-target).
+    genome_checked
+        Whether a genome was searched (a PASS then says no off-target product was found).
+
+    Returns
+    -------
+    list of ReactionVerdict
+        One per reaction, in the assay's order.
+    """
     out = []
     by = {(c.reaction, c.allele): c for c in cells}
     for r in assay.reactions:
@@ -259,45 +189,47 @@ def genome_sites(
 ) -> tuple[list[Site], list[str]]:
     """Sites of ``primers`` found by each of ``engines`` (see :func:`check_specificity`).
 
-    Returns the sites (each engine's own, thermodynamics not filled) and notes for the report.
-    """
-    from ikzf1assay.primers import engines as eng
+    Each name is looked up in the engine registry (:mod:`ikzf1assay.primers.engines`), so an
+    engine registered there is available here.
 
-    unknown = [e for e in engines if e not in ENGINES]
-    if unknown:
-        raise ParameterError(f"unknown engine {unknown[0]!r}; choose from {', '.join(ENGINES)}")
-    if genome is not None and engines:
-        eng.FastaSequences(genome).close()  # a file that is no indexed FASTA fails here, clearly
+    Parameters
+    ----------
+    primers
+        Name -> sequence.
+    engines
+        Registered engine names, run in this order.
+    genome, blast_db, remote, max_mismatches, threads
+        As :func:`check_specificity`.
+
+    Returns
+    -------
+    sites : list of Site
+        Each engine's own sites, thermodynamics not filled.
+    notes : list of str
+        For the report: the engines' caveats about these primers, then notes of the searches.
+
+    Raises
+    ------
+    ParameterError
+        An unknown engine name (the message lists the registered ones), or an engine without
+        the genome or database it needs.
+    """
+    # Heavy (pysam, Biopython): imported when a search is asked for, not with this module.
+    from ikzf1assay.primers.engines import FastaSequences, SearchRequest, get_engine
+
+    chosen = [get_engine(name) for name in engines]  # every name checked before any search
+    if genome is not None and chosen:
+        FastaSequences(genome).close()  # a file that is no indexed FASTA fails here, clearly
+    request = SearchRequest(
+        genome=genome, blast_db=blast_db, remote=dict(remote or {}),
+        max_mismatches=max_mismatches, threads=threads,
+    )  # fmt: skip
+    notes = [note for e in {e.name: e for e in chosen}.values() for note in e.caveats(primers)]
     sites: list[Site] = []
-    notes: list[str] = []
-    ambiguous = [n for n, s in primers.items() if any(b not in "ACGT" for b in s)]
-    if ambiguous and "bowtie" in engines:
-        notes.append(
-            f"{', '.join(ambiguous)}: IUPAC codes, which Bowtie counts as mismatches; the scan "
-            "engine matches them as the codes allow (--engine scan)"
-        )
-    for name in engines:
-        if name in ("scan", "bowtie") and genome is None:
-            raise ParameterError(f"engine {name} needs --genome FASTA")
-        if name == "scan":
-            seqs = eng.FastaSequences(genome)  # type: ignore[arg-type]
-            found = []
-            for contig in seqs.contigs:  # one chromosome in memory at a time
-                found += scan(primers, {contig: seqs.fetch(contig, 0, seqs.length(contig))},
-                              max_mismatches)  # fmt: skip
-            seqs.close()
-        elif name == "bowtie":
-            found = eng.bowtie_sites(genome, primers, max_mismatches, threads=threads)  # type: ignore[arg-type]
-        elif name == "blast":
-            found = eng.blast_sites(primers, genome=genome, blast_db=blast_db,
-                                    max_mismatches=5, threads=threads)  # fmt: skip
-        else:
-            found = eng.remote_blast_sites(primers, max_mismatches=5, **dict(remote or {}))
-            notes.append(
-                "remote BLAST: primer bases outside a hit could not be read and are counted "
-                "as mismatches (worst case)"
-            )
+    for engine in chosen:
+        found, engine_notes = engine.find_sites(primers, request)
         sites.extend(found)
+        notes.extend(engine_notes)
     return sites, notes
 
 
@@ -332,6 +264,24 @@ def check_specificity(
     max_mismatches
         Sites with more mismatches are not reported (0-3 for scan and bowtie; BLAST keeps up
         to 5, since Primer-BLAST judges sites up to 5).
+    genome, blast_db, remote
+        Where the engines search (see ``engines``).
+    conditions
+        For the sites' duplex Tm and dG; the assay's ``[conditions]`` when None.
+    threads
+        For Bowtie and BLAST+.
+
+    Returns
+    -------
+    SpecificityResult
+        Sites, products, the reaction x allele matrix, verdicts and notes; ``to_dict`` for
+        JSON, ``*_table`` methods for TSV.
+
+    Raises
+    ------
+    ParameterError
+        ``max_mismatches`` outside 0-3, ``max_size`` below 50, an unknown engine or one
+        without the genome it needs.
     """
     if not 0 <= max_mismatches <= 3:
         raise ParameterError(f"--max-mismatches must be 0-3; got {max_mismatches}")

@@ -1,15 +1,28 @@
-"""qPCR runs: reading instrument exports into a :class:`~ikzf1assay.qpcr.plate.Plate`."""
+"""qPCR runs: reading instrument exports into a :class:`~ikzf1assay.qpcr.plate.Plate`.
 
+:func:`read_run` reads one export (:func:`detect_format` names its format, :data:`FORMATS`
+lists them), :func:`find_exports` lists the exports among files and folders, and
+:func:`analyse_curves` (with :class:`CurveSettings`, returning :class:`CurveCalls`) calls the
+amplification of every curve of a Plate.
+"""
+
+# The curve analysis is imported eagerly: it needs nothing the Plate does not (numpy, pandas;
+# no scipy). Were it to import scipy, a PEP 562 __getattr__ should load it on first use.
+from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
 from ikzf1assay.qpcr.plate import CURVE_COLUMNS, WELL_COLUMNS, Plate, RunInfo, Skipped
-from ikzf1assay.qpcr.readers import FORMATS, detect_format, read_run
+from ikzf1assay.qpcr.readers import FORMATS, detect_format, find_exports, read_run
 
 __all__ = [
     "CURVE_COLUMNS",
     "FORMATS",
     "WELL_COLUMNS",
+    "CurveCalls",
+    "CurveSettings",
     "Plate",
     "RunInfo",
     "Skipped",
+    "analyse_curves",
     "detect_format",
+    "find_exports",
     "read_run",
 ]

@@ -16,9 +16,15 @@ import pandas as pd
 from ikzf1assay._json import json_value
 from ikzf1assay._provenance import file_sha256, provenance
 from ikzf1assay.cohort.analysis import GROUPINGS, GROUPS, CohortAnalysis
-from ikzf1assay.cohort.figures import cif_figure, forest_figure, four_group_figure, km_figure, save
 from ikzf1assay.errors import FileAccessError
 from ikzf1assay.report._templates import environment
+from ikzf1assay.report.cohort_figures import (
+    cif_figure,
+    forest_figure,
+    four_group_figure,
+    km_figure,
+    save,
+)
 
 __all__ = ["cohort_tables", "write_cohort_outputs"]
 
@@ -170,22 +176,18 @@ def _p_text(a: CohortAnalysis, ep: str, grouping: str) -> str | None:
 
 def _figures(a: CohortAnalysis, folder: Path) -> list[dict[str, str]]:
     out = []
-    usable = a.table[a.table["deletion"].notna()]
-    for (ep, grouping), _km in a.km.items():
+    for (ep, grouping), km in a.km.items():
         if grouping == "group":
             continue
-        d = usable.dropna(subset=[f"{ep}_time", f"{ep}_event", grouping])
-        fig = km_figure(
-            d, f"{ep}_time", f"{ep}_event", grouping,
-            title=f"{ENDPOINT_NAMES[ep]} by {GROUPINGS[grouping]}",
-            p_text=_p_text(a, ep, grouping),
-        )  # fmt: skip
-        out.append(_figure(fig, folder, f"km_{ep}_{grouping}", fig.axes[0].get_title()))
-    if any(g == "group" for _, g in a.km):
+        title = f"{ENDPOINT_NAMES[ep]} by {GROUPINGS[grouping]}"
+        fig = km_figure(km, title=title, p_text=_p_text(a, ep, grouping))
+        out.append(_figure(fig, folder, f"km_{ep}_{grouping}", title))
+    by_group = {ep: km for (ep, grouping), km in a.km.items() if grouping == "group"}
+    if by_group:
         p_texts = {
             ep: txt for ep in ("os", "efs", "dfs", "cir") if (txt := _p_text(a, ep, "group"))
         }
-        fig = four_group_figure(usable, a.cif.get(("cir", "group")), p_texts, GROUP_LABELS)
+        fig = four_group_figure(by_group, a.cif.get(("cir", "group")), p_texts, GROUP_LABELS)
         out.append(
             _figure(fig, folder, "four_groups", "OS, EFS, DFS and CIR by group A-D (Figure 1)")
         )

@@ -15,7 +15,14 @@ from ikzf1assay._provenance import provenance
 from ikzf1assay.qpcr.curves import CURVE_TABLE_COLUMNS, CurveCalls
 from ikzf1assay.qpcr.plate import Plate
 
-__all__ = ["plot_curves", "render_curves", "undrawn_groups"]
+__all__ = [
+    "baseline_corrected",
+    "drawable_curves",
+    "grouped_wells",
+    "plot_curves",
+    "render_curves",
+    "undrawn_groups",
+]
 
 
 def render_curves(calls: CurveCalls, fmt: str, plate: Plate) -> str:
@@ -69,67 +76,44 @@ def plot_curves(
     Files are named ``curves_<group>.png``, or ``curves_<run>_<group>.png`` when ``calls``
     holds several runs, made safe with :func:`ikzf1assay._outdir.safe_name`.
     """
-    import matplotlib
+    from matplotlib.figure import Figure
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from ikzf1assay.report.curve_plot import draw_group
 
     folder.mkdir(parents=True, exist_ok=True)
-    table = _grouped(calls, groups)
-    by_well = _drawable(calls, plate)
+    table = grouped_wells(calls, groups)
+    by_well = drawable_curves(calls, plate)
     several_runs = table["run"].nunique() > 1
     written = []
     for (run, group), rows in table.groupby(["run", "group"], sort=True):
-        drawn = [(r, by_well[(r.run, r.well, r.target)]) for r in rows.itertuples(index=False)
-                 if (r.run, r.well, r.target) in by_well]  # fmt: skip
-        if not drawn:
+        keys = zip(rows["run"], rows["well"], rows["target"], strict=True)
+        if not any(k in by_well for k in keys):
             continue
-        fig, ax = plt.subplots(figsize=(8, 5), dpi=110)
-        for row, c in drawn:
-            x = c["cycle"].to_numpy(dtype=float)
-            y = c["rn"].to_numpy(dtype=float)
-            window = (x >= row.baseline_start) & (x <= row.baseline_end)
-            if window.sum() >= 2:
-                y = y - np.polyval(np.polyfit(x[window], y[window], 1), x)
-            ax.plot(x, y, **_STYLE.get(str(row.amplification), _STYLE["no"]))
-        thresholds = rows["threshold"].to_numpy(dtype=float)
-        thresholds = thresholds[np.isfinite(thresholds)]
-        threshold = float(np.median(thresholds)) if thresholds.size else float("nan")
-        if np.isfinite(threshold):
-            mode = rows["threshold_mode"].iloc[0]
-            ax.axhline(threshold, color="red", lw=1, label=f"threshold {threshold:.4g} ({mode})")
-        else:
-            threshold = 1.0
-        ax.axvline(ct_cutoff, color="black", lw=1, ls=":", label=f"Ct cut-off {ct_cutoff:g}")
-        ax.set_yscale("symlog", linthresh=max(threshold / 10, 1e-6))
-        ax.set_ylim(bottom=-max(threshold / 10, 1e-6))
-        ax.set_xlabel("cycle")
-        ax.set_ylabel("baseline-corrected fluorescence")
-        counts = rows["amplification"].value_counts()
-        targets = sorted(set(map(str, rows["target"])) - {str(group)})
-        ax.set_title(
-            f"{group}{' (export target ' + ', '.join(targets) + ')' if targets else ''}: "
-            f"{len(drawn)} wells; {int(counts.get('yes', 0))} yes, "
-            f"{int(counts.get('review', 0))} review (orange), {int(counts.get('no', 0))} no (grey)",
-            fontsize=10,
-        )
-        ax.legend(loc="upper left", fontsize=8)
+        fig = Figure(figsize=(8, 5), dpi=110)
+        draw_group(fig.subplots(), str(group), rows, by_well, ct_cutoff)
         name = f"{run}_{group}" if several_runs else str(group)
         path = folder / f"curves_{safe_name(name)}.png"
         fig.savefig(path)
-        plt.close(fig)
         written.append(path)
     return written
 
 
-_STYLE: dict[str, dict[str, Any]] = {
-    "yes": {"lw": 1.0},
-    "review": {"lw": 1.0, "ls": "-.", "color": "tab:orange"},
-    "no": {"lw": 0.8, "ls": "--", "color": "0.6"},
-}
+def baseline_corrected(
+    curve: pd.DataFrame, start: float, end: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """(cycles, fluorescence minus the straight line fitted over the baseline cycles
+    ``start``..``end``) of one well's readings (columns ``cycle``, ``rn``)."""
+    x = curve["cycle"].to_numpy(dtype=float)
+    y = curve["rn"].to_numpy(dtype=float)
+    window = (x >= start) & (x <= end) & np.isfinite(y)
+    if window.sum() >= 2:
+        y = y - np.polyval(np.polyfit(x[window], y[window], 1), x)
+    return x, y
 
 
-def _grouped(calls: CurveCalls, groups: pd.DataFrame | None) -> pd.DataFrame:
+def grouped_wells(calls: CurveCalls, groups: pd.DataFrame | None) -> pd.DataFrame:
+    """The wells to draw, with a ``group`` column: ``groups``'s (omitted wells left out), or
+    the target."""
     columns = ["run", "well", "target", "amplification", "threshold", "threshold_mode",
                "baseline_start", "baseline_end", "ct_source", "cycles"]  # fmt: skip
     table = calls.table[columns]
@@ -142,7 +126,7 @@ def _grouped(calls: CurveCalls, groups: pd.DataFrame | None) -> pd.DataFrame:
     return table[~table["omitted"]].drop(columns=["omitted"])
 
 
-def _drawable(calls: CurveCalls, plate: Plate) -> dict[tuple[Any, ...], pd.DataFrame]:
+def drawable_curves(calls: CurveCalls, plate: Plate) -> dict[tuple[Any, ...], pd.DataFrame]:
     """The curve of each well that has one to draw: the curve was analysed (not the
     instrument's result standing in for it) and has at least ``min_cycles`` readings."""
     t = calls.table
@@ -159,8 +143,8 @@ def undrawn_groups(
     calls: CurveCalls, plate: Plate, groups: pd.DataFrame | None = None
 ) -> list[tuple[str, str]]:
     """The groups of :func:`plot_curves` that get no plot, each with the reason in words."""
-    table = _grouped(calls, groups)
-    drawable = set(_drawable(calls, plate))
+    table = grouped_wells(calls, groups)
+    drawable = set(drawable_curves(calls, plate))
     out = []
     for group, rows in table.groupby("group", sort=True):
         keys = set(zip(rows["run"], rows["well"], rows["target"], strict=True))

@@ -1,9 +1,7 @@
-"""The self-contained HTML run report (jinja2, autoescaped; plots embedded as PNG)."""
+"""The self-contained HTML run report (jinja2, autoescaped; curve figures as inline SVG)."""
 
 from __future__ import annotations
 
-import base64
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,8 @@ from ikzf1assay.qpcr.curves import FLAG_MEANINGS
 from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.report._templates import render
 from ikzf1assay.report.calls import run_provenance
-from ikzf1assay.report.curves import plot_curves, undrawn_groups
+from ikzf1assay.report.curve_svg import curve_figures
+from ikzf1assay.report.curves import undrawn_groups
 
 __all__ = ["CALL_FLAG_MEANINGS", "render_run_report"]
 
@@ -104,18 +103,8 @@ def render_run_report(calls: RunCalls, plate: Plate, assay: Assay) -> str:
     groups = calls.wells[["run", "well", "target", "reaction", "omitted"]].rename(
         columns={"reaction": "group"}
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        files = plot_curves(
-            calls.curves, plate, Path(tmp), assay.positive_rule.ct_cutoff, groups=groups
-        )
-        plots = [
-            {
-                "name": f.stem.removeprefix("curves_"),
-                "data": base64.b64encode(f.read_bytes()).decode("ascii"),
-            }
-            for f in files
-        ]
-    plot_note = _plot_note(undrawn_groups(calls.curves, plate, groups), bool(plots))
+    figures = curve_figures(calls.curves, plate, assay.positive_rule.ct_cutoff, groups=groups)
+    plot_note = _plot_note(undrawn_groups(calls.curves, plate, groups), bool(figures))
     omitted = calls.wells[calls.wells["omitted"].astype(bool)]
     columns, plate_rows = _plate_map(calls, plate)
     summary = calls.samples["status"].value_counts().to_dict()
@@ -136,7 +125,7 @@ def render_run_report(calls: RunCalls, plate: Plate, assay: Assay) -> str:
         calls=calls.samples.to_dict("records"),
         columns=columns,
         plate=plate_rows,
-        plots=plots,
+        figures=figures,
         plot_note=plot_note,
         omitted=omitted[["well", "sample", "reaction", "omit_reason"]].to_dict("records"),
         flags=_flags(calls),

@@ -1,8 +1,8 @@
 """Writing a called run's files: calls.tsv, wells.tsv, provenance.json and report.html.
 
 The TSVs are written with :func:`ikzf1assay._tsv.write_tsv` (text cells a spreadsheet would
-evaluate get a leading apostrophe). :func:`write_run_outputs` replaces its folder as a whole
-(:func:`ikzf1assay._outdir.atomic_output`).
+evaluate get a leading apostrophe). Replacing an output folder as a whole is the job of
+:func:`ikzf1assay.workflows.write_run_outputs`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from ikzf1assay._outdir import atomic_output
 from ikzf1assay._tsv import write_tsv
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import CallSettings, RunCalls
@@ -18,7 +17,7 @@ from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.report import html
 from ikzf1assay.report.calls import RUN_FILES, WELL_OUTPUT, run_provenance
 
-__all__ = ["write_run_files", "write_run_outputs"]
+__all__ = ["write_run_files"]
 
 
 def write_run_files(
@@ -30,8 +29,20 @@ def write_run_files(
 ) -> list[Path]:
     """Write calls.tsv, wells.tsv, provenance.json and report.html into ``folder`` as it is.
 
-    For a folder of its own, created fresh (a batch's staging folder); users want
-    :func:`write_run_outputs`, which replaces the output folder as a whole.
+    For a folder of its own, created fresh (a staging folder); users want
+    :func:`ikzf1assay.workflows.write_run_outputs`, which replaces the output folder as a whole.
+
+    Parameters
+    ----------
+    calls, plate, assay, settings
+        A called run and what it was called with.
+    folder
+        The folder to write into; created if needed.
+
+    Returns
+    -------
+    list of Path
+        calls.tsv, wells.tsv, provenance.json and report.html.
     """
     folder.mkdir(parents=True, exist_ok=True)
     paths = [folder / name for name in RUN_FILES]
@@ -44,26 +55,3 @@ def write_run_files(
     )
     paths[3].write_text(html.render_run_report(calls, plate, assay), encoding="utf-8")
     return paths
-
-
-def write_run_outputs(
-    calls: RunCalls,
-    plate: Plate,
-    assay: Assay,
-    outdir: Path,
-    settings: CallSettings | None = None,
-) -> list[Path]:
-    """Write calls.tsv, wells.tsv, provenance.json and report.html as the folder ``outdir``.
-
-    The files are written into a new folder beside ``outdir`` that replaces it only when all
-    are complete; ``outdir`` must be absent, empty or an earlier output folder of this package
-    (see :func:`ikzf1assay._outdir.atomic_output` for the lock and the rules).
-
-    Returns
-    -------
-    list of Path
-        The four files, inside ``outdir``.
-    """
-    with atomic_output(outdir) as stage:
-        written = write_run_files(calls, plate, assay, stage, settings)
-    return [outdir / p.name for p in written]

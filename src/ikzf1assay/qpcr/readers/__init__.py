@@ -14,6 +14,11 @@ tidy-csv           the documented tidy CSV (well, cycle, fluorescence, ...)
 
 Files are refused from their size before they are read, and RDML archives before they are
 parsed, above the limits of :mod:`ikzf1assay.qpcr.readers.limits`.
+
+:func:`find_exports` lists the exports among files and folders. A format whose run spans
+several files declares, in its reader module, a ``read_through(path)`` giving the reason a
+file is read through another file of its run (CFX amplification files, read with their Cq
+results file); the package asks every such reader.
 """
 
 from __future__ import annotations
@@ -21,16 +26,16 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ikzf1assay._io import read_file_bytes, read_file_head
 from ikzf1assay._text import decode_text
-from ikzf1assay.errors import InputFormatError
+from ikzf1assay.errors import IkzfAssayError, InputFormatError
 from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.qpcr.readers import abi_sds, abi_sheets, abi_text, cfx, limits, rdml, tidy_csv
 
-__all__ = ["FORMATS", "detect_format", "limits", "read_run"]
+__all__ = ["FORMATS", "detect_format", "find_exports", "limits", "read_run", "read_through"]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -54,6 +59,8 @@ _TEXT_DETECTORS: dict[str, Callable[[str], bool]] = {
     cfx.FORMAT: cfx.looks_like,
     tidy_csv.FORMAT: tidy_csv.looks_like,
 }
+# Readers of runs that span several files: why a file is read through another one, or None.
+_READ_THROUGH: tuple[Callable[[Path], str | None], ...] = (cfx.read_through,)
 FORMATS = (
     "auto", abi_text.FORMAT, abi_sds.FORMAT, abi_sheets.XLS, abi_sheets.XLSX, rdml.FORMAT,
     cfx.FORMAT, tidy_csv.FORMAT,
@@ -102,7 +109,25 @@ def _text_format(text: str, source: str) -> str:
 
 
 def detect_format(raw: bytes, source: str) -> str:
-    """The format name of an export, decided from its content."""
+    """The format name of an export, decided from its content (never from its file name).
+
+    Parameters
+    ----------
+    raw
+        The file's bytes.
+    source
+        The file's name, for error messages.
+
+    Returns
+    -------
+    str
+        One of :data:`FORMATS` other than ``"auto"``.
+
+    Raises
+    ------
+    InputFormatError
+        The content is empty, a damaged archive, or no export this version reads.
+    """
     return _binary_format(raw, source) or _text_format(decode_text(raw, source), source)
 
 
@@ -134,6 +159,11 @@ def read_run(path: str | Path, format: str = "auto") -> Plate:
     format
         ``"auto"`` (detect from the content) or one of :data:`FORMATS`.
 
+    Returns
+    -------
+    Plate
+        The run's wells, curves, instrument results and metadata, and what was skipped.
+
     Raises
     ------
     FileAccessError
@@ -161,3 +191,80 @@ def read_run(path: str | Path, format: str = "auto") -> Plate:
     if name is None:
         name = _text_format(text, source)
     return _TEXT_READERS[name](text, source, sha256)
+
+
+def read_through(path: str | Path) -> str | None:
+    """Why ``path`` is read through another file of its run rather than on its own.
+
+    Parameters
+    ----------
+    path
+        A file, judged from its name by the readers of multi-file formats.
+
+    Returns
+    -------
+    str or None
+        The reason (e.g. a CFX amplification file, read with its Cq results file); None when
+        the file may be an export of its own.
+    """
+    file = Path(path)
+    for reason_of in _READ_THROUGH:
+        reason = reason_of(file)
+        if reason is not None:
+            return reason
+    return None
+
+
+def find_exports(
+    paths: str | Path | Iterable[str | Path],
+) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Files given, and the run exports inside given folders (not recursive).
+
+    In a folder, a file is taken when its content is a run export; a run that spans several
+    files is taken once, through the file its reader reads it from (:func:`read_through`).
+    Everything else in a folder is returned with the reason, to be reported, not dropped; its
+    subfolders are not looked into. A file given is taken as it is, without a look at it. A
+    file whose detection fails unexpectedly is taken, so that reading it records the failure.
+
+    Parameters
+    ----------
+    paths
+        Files and folders, or one of them.
+
+    Returns
+    -------
+    exports, skipped
+        ``exports``: the files to read, in the order given, a folder's sorted by name;
+        ``skipped``: (file, reason) for each file of a folder that was not taken.
+    """
+    given = [paths] if isinstance(paths, str | Path) else paths
+    exports: list[Path] = []
+    skipped: list[tuple[Path, str]] = []
+    for item in given:
+        path = Path(item)
+        if not path.is_dir():
+            exports.append(path)
+            continue
+        for file in sorted(p for p in path.iterdir() if p.is_file()):
+            reason = _not_an_export(file)
+            if reason is None:
+                exports.append(file)
+            else:
+                skipped.append((file, reason))
+    return exports, skipped
+
+
+def _not_an_export(file: Path) -> str | None:
+    """Why a file of a folder is not taken as an export; None to take it."""
+    reason = read_through(file)
+    if reason is not None:
+        return reason
+    try:
+        detect_format(file.read_bytes(), str(file))
+    except IkzfAssayError as exc:
+        return exc.message
+    except OSError as exc:
+        return f"cannot read: {exc.strerror or exc}"
+    except Exception:  # taken: reading it records the failure where the caller reports it
+        return None
+    return None

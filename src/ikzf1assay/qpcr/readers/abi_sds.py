@@ -11,7 +11,7 @@ Rn`` or ``Rn``): ``Well``, ``Detector`` and one column per cycle (``1``, ``2``, 
 ``Cycle 1``, ...). A Delta Rn export fills both ``rn`` and ``delta_rn`` with the exported
 signal.
 
-Both tables are handed to the section reader of :mod:`ikzf1assay.qpcr.readers.abi_text`, so
+Both tables are handed to the section reader of :mod:`ikzf1assay.qpcr.readers.abi_sections`, so
 the columns mean what they mean there. Well numbers are placed on a 96-well plate, or a
 384-well plate when a number exceeds 96. No real v1.4 file was available when this reader was
 written: the layout follows the published descriptions of SDS exports.
@@ -24,7 +24,8 @@ import re
 from ikzf1assay._text import guess_delimiter, split_line
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import Loc, Plate, Skipped
-from ikzf1assay.qpcr.readers.abi_text import Section, read_sections
+from ikzf1assay.qpcr.readers.abi_sections import read_sections
+from ikzf1assay.qpcr.readers.abi_table import Section
 
 __all__ = ["FORMAT", "looks_like", "read"]
 

@@ -7,7 +7,7 @@
   Multicomponent, each starting with ``Key | Value`` rows.
 
 On every sheet the table starts at the first row whose first cell is ``Well``. Both feed the
-section reader of :mod:`ikzf1assay.qpcr.readers.abi_text`, so the columns mean the same.
+section reader of :mod:`ikzf1assay.qpcr.readers.abi_sections`, so the columns mean the same.
 """
 
 from __future__ import annotations
@@ -21,7 +21,8 @@ from typing import Any
 
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import Loc, Plate, Skipped
-from ikzf1assay.qpcr.readers.abi_text import Section, read_sections
+from ikzf1assay.qpcr.readers.abi_sections import read_sections
+from ikzf1assay.qpcr.readers.abi_table import Section
 
 __all__ = ["XLS", "XLSX", "read_xls", "read_xlsx"]
 

@@ -10,10 +10,9 @@ traceback of any unexpected error).
 from __future__ import annotations
 
 import datetime as dt
-import re
 import shutil
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TextIO
@@ -25,20 +24,17 @@ from ikzf1assay._tsv import write_tsv
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import CallSettings, call_run
 from ikzf1assay.calling.layout import Layout
-from ikzf1assay.errors import IkzfAssayError
-from ikzf1assay.qpcr.readers import detect_format, read_run
-from ikzf1assay.qpcr.readers.cfx import FORMAT as CFX
+from ikzf1assay.errors import FileAccessError, IkzfAssayError
+from ikzf1assay.qpcr.readers import read_run, read_through
+from ikzf1assay.report.run import write_run_files
 
 __all__ = [
     "BATCH_FILES",
     "CONFLICT",
     "BatchResult",
     "call_batch",
-    "expand_exports",
     "flag_conflicts",
 ]
-
-_CFX_PARTNER = re.compile(r"Quantification Amplification Results_[^.]+\.csv$", re.IGNORECASE)
 
 BATCH_FILES = ("calls_combined.tsv", "errors.tsv", "skipped.tsv", "batch.log")
 CONFLICT = "CONFLICT"
@@ -58,38 +54,6 @@ class BatchResult:
     errors: pd.DataFrame
     skipped: pd.DataFrame
     conflicts: pd.DataFrame
-
-
-def expand_exports(paths: Iterable[Path]) -> tuple[list[Path], list[tuple[Path, str]]]:
-    """Files given, and the run exports inside given folders (not recursive).
-
-    In a folder, a file is taken when its content is a run export; a Bio-Rad CFX run is taken
-    once, through its Cq results file (its amplification files are found from there).
-    Everything else is returned with the reason, to be reported, not dropped. A file whose
-    detection fails unexpectedly is taken, so that calling it records the failure.
-    """
-    exports: list[Path] = []
-    skipped: list[tuple[Path, str]] = []
-    for path in paths:
-        if not path.is_dir():
-            exports.append(path)
-            continue
-        for file in sorted(p for p in path.iterdir() if p.is_file()):
-            if _CFX_PARTNER.search(file.name):
-                skipped.append((file, "CFX amplification file: read with its Cq results file"))
-                continue
-            try:
-                detect_format(file.read_bytes(), str(file))
-            except IkzfAssayError as exc:
-                skipped.append((file, exc.message))
-                continue
-            except OSError as exc:
-                skipped.append((file, f"cannot read: {exc.strerror or exc}"))
-                continue
-            except Exception:  # calling it records the failure in errors.tsv
-                pass
-            exports.append(file)
-    return exports, skipped
 
 
 def _folder_name(export: Path, taken: set[str]) -> str:
@@ -134,8 +98,6 @@ def _call_each(
     advance: Callable[[Path], None] | None,
     log_file: TextIO,
 ) -> tuple[list[pd.DataFrame], list[dict[str, str]]]:
-    from ikzf1assay.report.run import write_run_files
-
     frames: list[pd.DataFrame] = []
     errors: list[dict[str, str]] = []
     taken = {name.casefold() for name in (*BATCH_FILES, MARKER)}
@@ -143,8 +105,8 @@ def _call_each(
         folder: Path | None = None
         try:
             plate = read_run(export)
-            if plate.info.format == CFX and _CFX_PARTNER.search(export.name):
-                continue  # the same run is read through its Cq results file
+            if read_through(export) is not None:
+                continue  # the same run is read through another file of it, given too
             calls = call_run(plate, assay, layout, settings)
             folder = stage / _folder_name(export, taken)
             write_run_files(calls, plate, assay, folder, settings)
@@ -188,7 +150,7 @@ def call_batch(
     Parameters
     ----------
     exports
-        The run exports, e.g. from :func:`expand_exports`.
+        The run exports, e.g. from :func:`ikzf1assay.qpcr.readers.find_exports`.
     assay, layout, settings
         As for :func:`ikzf1assay.calling.call_run`.
     outdir
@@ -196,23 +158,51 @@ def call_batch(
     advance
         Called with each export when it is done (a progress bar).
     skipped
-        Files not called and why (from :func:`expand_exports`), written to skipped.tsv.
+        Files not called and why (from :func:`ikzf1assay.qpcr.readers.find_exports`),
+        written to skipped.tsv.
+
+    Returns
+    -------
+    BatchResult
+        The combined calls, the errors, the skipped files and the conflicts.
+
+    Raises
+    ------
+    FileAccessError
+        The batch's folder cannot be written (an error of one export is a row, not this).
     """
-    with atomic_output(outdir, inputs=exports) as stage:
-        with (stage / "batch.log").open("w", encoding="utf-8") as log_file:
-            log_file.write(f"batch of {len(exports)} exports, started {dt.datetime.now():%c}\n")
-            frames, errors = _call_each(exports, assay, stage, layout, settings, advance, log_file)
-        combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
-        if not combined.empty:
-            combined = combined[["export", *[c for c in combined.columns if c != "export"]]]
-        combined, conflicts = flag_conflicts(combined)
-        result = BatchResult(
-            calls=combined,
-            errors=pd.DataFrame(errors, columns=["export", "error"]),
-            skipped=pd.DataFrame([(str(p), r) for p, r in skipped], columns=["path", "reason"]),
-            conflicts=conflicts,
-        )
-        write_tsv(result.calls, stage / "calls_combined.tsv")
-        write_tsv(result.errors, stage / "errors.tsv")
-        write_tsv(result.skipped, stage / "skipped.tsv")
+    try:
+        with atomic_output(outdir, inputs=exports) as stage:
+            return _write_batch(exports, assay, stage, layout, settings, advance, skipped)
+    except OSError as exc:
+        raise FileAccessError(
+            f"cannot write outputs: {exc.strerror or exc}", source=outdir
+        ) from None
+
+
+def _write_batch(
+    exports: list[Path],
+    assay: Assay,
+    stage: Path,
+    layout: Layout | None,
+    settings: CallSettings | None,
+    advance: Callable[[Path], None] | None,
+    skipped: Sequence[tuple[Path, str]],
+) -> BatchResult:
+    with (stage / "batch.log").open("w", encoding="utf-8") as log_file:
+        log_file.write(f"batch of {len(exports)} exports, started {dt.datetime.now():%c}\n")
+        frames, errors = _call_each(exports, assay, stage, layout, settings, advance, log_file)
+    combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+    if not combined.empty:
+        combined = combined[["export", *[c for c in combined.columns if c != "export"]]]
+    combined, conflicts = flag_conflicts(combined)
+    result = BatchResult(
+        calls=combined,
+        errors=pd.DataFrame(errors, columns=["export", "error"]),
+        skipped=pd.DataFrame([(str(p), r) for p, r in skipped], columns=["path", "reason"]),
+        conflicts=conflicts,
+    )
+    write_tsv(result.calls, stage / "calls_combined.tsv")
+    write_tsv(result.errors, stage / "errors.tsv")
+    write_tsv(result.skipped, stage / "skipped.tsv")
     return result

@@ -1,4 +1,4 @@
-"""Sub-commands ``ikzf1assay primers specificity`` and ``primers design``: parse, call, print."""
+"""``ikzf1assay primers check|specificity|design``: thermodynamics, genome specificity, design."""
 
 from __future__ import annotations
 
@@ -8,14 +8,33 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
-from ikzf1assay.cli_reference import (
+from ikzf1assay.cli._common import add_command, emit
+from ikzf1assay.cli.reference import (
     add_locus_arguments,
     alleles_from_args,
     locus_from_args,
     parse_breakpoint,
 )
 
-__all__ = ["add_primer_commands"]
+__all__ = ["register"]
+
+
+def _check(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.primers.thermo import check_primers
+    from ikzf1assay.report.primer_check import render_primer_check
+
+    assay = load_assay(args.assay)
+    conditions = assay.conditions.replace(
+        monovalent_mm=args.na,
+        divalent_mm=args.mg,
+        dntp_mm=args.dntp,
+        oligo_nm=args.oligo,
+        temperature_c=args.temp,
+    )
+    text = render_primer_check(check_primers(assay, conditions), args.format)
+    emit(text, args.output, out)
+    return 0
 
 
 def _default_engines(args: argparse.Namespace) -> list[str]:
@@ -111,10 +130,46 @@ def _design(args: argparse.Namespace, out: TextIO) -> int:
     )  # fmt: skip
 
 
-def add_primer_commands(primer_commands: Any, sub: Callable[..., argparse.ArgumentParser]) -> None:
-    """Declare ``primers specificity`` (and ``primers design``) under ``primers``."""
-    spec = sub(
-        primer_commands,
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Declare ``primers`` and its actions under the top-level ``commands``."""
+    primers = add_command(
+        commands, common, "primers", help="check, validate and design the assay's primers"
+    )
+    actions = primers.add_subparsers(dest="primers_command", metavar="ACTION", required=True)
+    _register_check(actions, common)
+    _register_specificity(actions, common)
+    _register_design(actions, common)
+
+
+def _register_check(actions: Any, common: argparse.ArgumentParser) -> None:
+    check = add_command(
+        actions,
+        common,
+        "check",
+        help="thermodynamic checks of every primer, primer combination and reaction (primer3)",
+        description=(
+            "Tm, GC, hairpins, self- and cross-dimers (also 3'-anchored), 3'-end stability, "
+            "runs and GC clamp of every primer of the assay file, computed with primer3-py at "
+            "the stated conditions and flagged against the file's [thresholds]. Conditions "
+            "default to the file's [conditions] (bundled file: 50 mM monovalent, 3 mM Mg2+, "
+            "0.8 mM dNTP, 250 nM oligo)."
+        ),
+    )
+    check.add_argument("--assay", type=Path, metavar="FILE", help="assay file (default: bundled)")
+    check.add_argument("--na", type=float, metavar="MM", help="monovalent cations, mM")
+    check.add_argument("--mg", type=float, metavar="MM", help="Mg2+, mM")
+    check.add_argument("--dntp", type=float, metavar="MM", help="total dNTP, mM")
+    check.add_argument("--oligo", type=float, metavar="NM", help="each oligo, nM")
+    check.add_argument("--temp", type=float, metavar="C", help="temperature for dG, C (37)")
+    check.add_argument("--format", choices=("table", "tsv", "json"), default="table")
+    check.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
+    check.set_defaults(handler=_check)
+
+
+def _register_specificity(actions: Any, common: argparse.ArgumentParser) -> None:
+    spec = add_command(
+        actions,
+        common,
         "specificity",
         help="genome-wide primer sites and products (BLAST+, Bowtie), in-silico PCR per allele",
         description=(
@@ -152,8 +207,11 @@ def add_primer_commands(primer_commands: Any, sub: Callable[..., argparse.Argume
     spec.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="write TSV/JSON/HTML")
     spec.set_defaults(handler=_specificity)
 
-    design = sub(
-        primer_commands,
+
+def _register_design(actions: Any, common: argparse.ArgumentParser) -> None:
+    design = add_command(
+        actions,
+        common,
         "design",
         help="design new breakpoint primers with Primer3, each checked and ranked",
         description=(

@@ -1,6 +1,6 @@
-"""Sub-commands ``ikzf1assay reference ...``: gene model, locus download, deletion alleles.
+"""``ikzf1assay reference show|fetch|alleles``: gene model, locus download, deletion alleles.
 
-Thin, like :mod:`ikzf1assay.cli`: parse, call :mod:`ikzf1assay.reference`, print.
+Also the locus options (``--genome``, ``--build``, ``--breakpoint``) the primer commands share.
 """
 
 from __future__ import annotations
@@ -8,18 +8,18 @@ from __future__ import annotations
 import argparse
 import json
 import re
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from ikzf1assay.cli._common import add_command
 from ikzf1assay.errors import InputFormatError, ParameterError
 
 __all__ = [
     "add_locus_arguments",
-    "add_reference_commands",
     "alleles_from_args",
     "locus_from_args",
     "parse_breakpoint",
+    "register",
 ]
 
 _BREAKPOINT = re.compile(
@@ -154,8 +154,12 @@ def _alleles(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
-def add_reference_commands(commands: Any, sub: Callable[..., argparse.ArgumentParser]) -> None:
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
     """Declare ``reference show|fetch|alleles`` under the top-level ``commands``."""
+
+    def sub(group: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
+        return add_command(group, common, name, **kwargs)
+
     reference = sub(
         commands, "reference", help="IKZF1 gene model, locus download, deletion alleles"
     )

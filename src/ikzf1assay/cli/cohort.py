@@ -1,0 +1,97 @@
+"""``ikzf1assay cohort``: link calls to clinical records, analyse, write tables and a report.
+
+Only the options the user gave are passed on: everything else takes the defaults of
+:class:`~ikzf1assay.cohort.analysis.CohortSettings` and
+:class:`~ikzf1assay.cohort.endpoints.EndpointDefinitions`.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any, TextIO
+
+from ikzf1assay.cli._common import add_command
+from ikzf1assay.errors import ParameterError
+
+__all__ = ["register"]
+
+
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in text.split(",") if n.strip())
+
+
+def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
+
+
+def _cohort(args: argparse.Namespace, out: TextIO) -> int:
+    import datetime as dt
+
+    from ikzf1assay.cohort.analysis import CohortSettings
+    from ikzf1assay.cohort.endpoints import EndpointDefinitions
+    from ikzf1assay.report.cohort_summary import cohort_summary
+    from ikzf1assay.workflows.cohort import analyse_cohort_files
+
+    options = _given(args, "conf_type", "entry_p", "landmark_days", "numeric_summary")
+    options.update({k: _names(v) for k, v in _given(args, "covariates", "baseline").items()})
+    endpoints = _given(args, "origin", "no_remission")
+    try:
+        if args.rates is not None:
+            options["rate_years"] = tuple(float(x) for x in args.rates.split(",") if x.strip())
+        if args.close_date:
+            endpoints["close_date"] = dt.date.fromisoformat(args.close_date)
+    except ValueError as exc:
+        raise ParameterError(f"--rates or --close-date: {exc}") from None
+    run = analyse_cohort_files(
+        args.clinical,
+        args.calls,
+        args.output,
+        CohortSettings(**options),
+        EndpointDefinitions(**endpoints),
+        args.strict,
+        **_given(args, "date_order", "time_unit"),
+    )
+    out.write(cohort_summary(run.analysis))
+    out.write(f"report: {run.files['report']}\n")
+    return 0
+
+
+def register(commands: Any, common: argparse.ArgumentParser) -> None:
+    """Declare ``cohort`` under the top-level ``commands``."""
+    cohort = add_command(
+        commands,
+        common,
+        "cohort",
+        help="link calls to clinical records; survival analyses, tables, figures, report",
+        description=(
+            "Validates the clinical table (CSV/XLSX; see the README for its columns), links "
+            "calls by sample_id (latest valid call), derives OS, EFS, DFS, CIR and NRM, and "
+            "writes every table as TSV, figures as PNG and SVG, and report.html to OUTDIR."
+        ),
+    )
+    cohort.add_argument("clinical", type=Path, metavar="CLINICAL", help="clinical table")
+    cohort.add_argument(
+        "--calls", type=Path, nargs="+", required=True, metavar="CALLS",
+        help="calls table(s) (calls.tsv of ikzf1assay call, or sample_id + call); later wins",
+    )  # fmt: skip
+    cohort.add_argument("-o", "--output", type=Path, metavar="OUTDIR", required=True)
+    cohort.add_argument("--strict", action="store_true", help="reject the table on any row problem")
+    cohort.add_argument("--date-order", choices=["auto", "day-first", "month-first"])
+    cohort.add_argument("--time-unit", choices=["days", "weeks", "months", "years"],
+                        help="unit of ready-made times (default days)")  # fmt: skip
+    cohort.add_argument("--origin", choices=["diagnosis", "transplant"])
+    cohort.add_argument(
+        "--no-remission",
+        choices=["event-at-zero", "exclude"],
+        help="EFS for patients never in remission (default event-at-zero)",
+    )
+    cohort.add_argument("--close-date", metavar="YYYY-MM-DD", help="follow-up closure")
+    cohort.add_argument("--covariates", metavar="A,B", help="Cox candidates (default: all)")
+    cohort.add_argument("--baseline", metavar="A,B", help="baseline-table rows (default: all)")
+    cohort.add_argument("--entry-p", type=float, help="univariable P to enter (default 0.05)")
+    cohort.add_argument("--landmark-days", type=float, help="landmark time (default 180)")
+    cohort.add_argument("--rates", metavar="YEARS", help="rates at these years (default 1,3)")
+    cohort.add_argument("--conf-type", choices=["log-log", "log", "plain"])
+    cohort.add_argument("--numeric-summary", choices=["mean_sd", "median_iqr", "median_range"])
+    cohort.set_defaults(handler=_cohort)
