@@ -24,8 +24,15 @@ silently. For each run file it prints:
   files, and is counted as not amplified, which the output says). Wells without any instrument
   result form a third column "no instrument call";
 * the median |ΔCt| between our ``ct`` and the instrument's Cq over the wells that both call
-  amplified, at the instrument's threshold (with n; "n/a" when the file was analysed at the
-  automatic threshold);
+  amplified, at the instrument's threshold (with n). Where the file was analysed at the
+  automatic threshold, or the instrument's Cq is not a threshold crossing (its
+  ``RunInfo.ct_method``: a LightCycler Cp is the second-derivative maximum, a QuantStudio Crt
+  a relative threshold; such files are always analysed at the automatic threshold), the
+  Pearson correlation of our Ct with theirs and the median offset (ours - theirs) instead:
+  different definitions are compared by correlation and offset;
+* ``read: holds no amplification data`` for a file with melt curves only (counted apart);
+* ``not evaluated on its own`` for a file read through another file of its run (a LightCycler
+  Cp table beside its raw data, a CFX Cq file's partners): its run is evaluated once;
 * one line per disagreement (a definite instrument call against our other call, ``review``
   included): well, sample, target, the instrument's status and Cq, our call with our Ct and raw
   crossing, our flags and ``amplification_reason``. UNSAFE marks an instrument-amplified well
@@ -59,6 +66,7 @@ from ikzf1assay.calling.calls import _threshold_mode
 from ikzf1assay.errors import IkzfAssayError
 from ikzf1assay.qpcr import Plate, read_run
 from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
+from ikzf1assay.qpcr.readers import read_through
 
 __all__ = [
     "DEFAULT_SHARED",
@@ -89,6 +97,8 @@ NOT_RUN_FILES = (
 )
 
 OURS = ("yes", "review", "no")
+# instrument Ct methods that are not a crossing of a threshold we could apply ourselves
+NOT_THRESHOLD_CT = frozenset({"second-derivative maximum", "relative threshold"})
 INSTRUMENT = ("amp", "not_amp", "none")
 INSTRUMENT_LABEL = {
     "amp": "instrument amp",
@@ -96,7 +106,7 @@ INSTRUMENT_LABEL = {
     "none": "no instrument call",
 }
 
-Outcome = Literal["read", "not read", "traceback"]
+Outcome = Literal["read", "not read", "traceback", "no amplification data", "read with its run"]
 
 
 @dataclass(frozen=True)
@@ -150,6 +160,12 @@ class FileResult:
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
     median_abs_delta_ct: float | None = None
     n_delta_ct: int = 0
+    # the instrument's Ct method (RunInfo.ct_method), and, where it is not a threshold Ct on a
+    # threshold we can use (LightCycler Cp = second-derivative maximum, QuantStudio Crt) or the
+    # file was analysed at the automatic threshold: Pearson r and the median of (ours - theirs)
+    ct_method: str = ""
+    ct_r: float | None = None
+    median_ct_offset: float | None = None
     disagreements: tuple[Disagreement, ...] = ()
     warnings: tuple[str, ...] = ()  # distinct warnings the package raised on this file
 
@@ -181,6 +197,8 @@ class Summary:
 
     files_read: int
     files_not_read: int
+    files_without_amplification: int
+    files_read_with_their_run: int
     tracebacks: int
     wells_with_call: int
     amp: dict[str, int]  # ours -> wells the instrument calls amplified
@@ -198,7 +216,18 @@ class Summary:
         n_amp = sum(self.amp.values())
         n_not = sum(self.not_amp.values())
         return (
-            f"SUMMARY: files read {self.files_read}, not read {self.files_not_read}, "
+            f"SUMMARY: files read {self.files_read}"
+            + (
+                f" (+{self.files_without_amplification} without amplification data)"
+                if self.files_without_amplification
+                else ""
+            )
+            + (
+                f" (+{self.files_read_with_their_run} read with another file of their run)"
+                if self.files_read_with_their_run
+                else ""
+            )
+            + f", not read {self.files_not_read}, "
             f"tracebacks {self.tracebacks}; wells with an instrument call {self.wells_with_call}; "
             f"instrument-amp {n_amp}: yes {self.amp['yes']} / review {self.amp['review']} / "
             f"no {self.amp['no']} (review {_pct(self.amp['review'], n_amp)}); "
@@ -255,13 +284,27 @@ def evaluate_file(path: Path, shared: Path | None = None) -> FileResult:
 
 
 def _evaluate(path: Path, name: str) -> FileResult:
+    # a file of a multi-file run (a LightCycler Cp table, a CFX Cq file ...) whose run is
+    # evaluated through another file beside it: counted once, as `ikzf1assay call FOLDER` does
+    through = read_through(path)
+    if through is not None:
+        return FileResult(name=name, outcome="read with its run", stage="read", message=through)
     try:
         plate = read_run(path)
     except IkzfAssayError as exc:
         return FileResult(name=name, outcome="not read", stage="read", message=str(exc))
     except Exception as exc:  # a bug: report it, go on with the next file
         return _traceback_result(name, "read", exc)
+    if not plate.has_amplification:
+        n = int(plate.melt[["run", "well", "target"]].drop_duplicates().shape[0])
+        return FileResult(
+            name=name, outcome="no amplification data", stage="read", format=plate.info.format,
+            message=f"holds no amplification data (melt curves of {n} reactions)",
+            reactions=len(plate.wells), ct_method=plate.info.ct_method or "",
+        )  # fmt: skip
     mode = str(_threshold_mode(plate, "prefer-instrument"))
+    if plate.info.ct_method in NOT_THRESHOLD_CT:
+        mode = "auto"  # their Cq is not a threshold crossing: no threshold of theirs to use
     try:
         calls = analyse_curves(plate, CurveSettings(threshold=mode))
     except IkzfAssayError as exc:
@@ -405,10 +448,15 @@ def _compare(name: str, plate: Plate, calls: CurveCalls, mode: str) -> FileResul
         & np.isfinite(inst_ct)
     )
     median: float | None = None
-    n_delta = 0
+    n_delta = int(both.sum())
+    r: float | None = None
+    offset: float | None = None
     if mode == "instrument" and both.any():
         median = float(np.median(np.abs(our_ct[both] - inst_ct[both])))
-        n_delta = int(both.sum())
+    elif both.any():
+        offset = float(np.median(our_ct[both] - inst_ct[both]))
+        if both.sum() >= 3 and np.std(inst_ct[both]) > 0 and np.std(our_ct[both]) > 0:
+            r = float(np.corrcoef(our_ct[both], inst_ct[both])[0, 1])
 
     crossing = (
         merged["crossing"].to_numpy(dtype=float)
@@ -453,6 +501,9 @@ def _compare(name: str, plate: Plate, calls: CurveCalls, mode: str) -> FileResul
         counts=counts,
         median_abs_delta_ct=median,
         n_delta_ct=n_delta,
+        ct_method=plate.info.ct_method or "",
+        ct_r=r,
+        median_ct_offset=offset,
         disagreements=tuple(disagreements),
     )
 
@@ -473,6 +524,8 @@ def summarise(results: Iterable[FileResult]) -> Summary:
     return Summary(
         files_read=sum(r.outcome == "read" for r in results),
         files_not_read=sum(r.outcome == "not read" for r in results),
+        files_without_amplification=sum(r.outcome == "no amplification data" for r in results),
+        files_read_with_their_run=sum(r.outcome == "read with its run" for r in results),
         tracebacks=sum(r.outcome == "traceback" for r in results),
         wells_with_call=sum(amp.values()) + sum(not_amp.values()),
         amp=amp,
@@ -490,6 +543,10 @@ def report(result: FileResult, max_lines: int = 40, full_tracebacks: bool = Fals
 
 def _report(result: FileResult, max_lines: int, full_tracebacks: bool) -> list[str]:
     head = f"== {result.name}"
+    if result.outcome == "read with its run":
+        return [head, f"not evaluated on its own: {result.message}"]
+    if result.outcome == "no amplification data":
+        return [head + f"  [{result.format}]", f"read: {result.message}"]
     if result.outcome == "not read":
         verb = "not read" if result.stage == "read" else "not analysed"
         return [head, f"{verb}: {result.message}"]
@@ -523,7 +580,15 @@ def _report(result: FileResult, max_lines: int, full_tracebacks: bool) -> list[s
         lines.append(
             f"{'ours ' + o:<12}" + "".join(f"{result.count(i, o):>{width}}" for i in columns)
         )
-    if result.threshold_mode != "instrument":
+    method = f" ({result.ct_method})" if result.ct_method else ""
+    if result.median_ct_offset is not None:
+        lines.append(
+            f"our Ct (auto threshold) vs the instrument's Cq{method}: r = "
+            f"{'n/a' if result.ct_r is None else f'{result.ct_r:.4f}'}, median offset "
+            f"(ours - theirs) {result.median_ct_offset:+.2f} cycles (n={result.n_delta_ct}); "
+            "different definitions: compare by correlation and offset"
+        )
+    elif result.threshold_mode != "instrument":
         lines.append("median |ΔCt| at the instrument threshold: n/a (analysed at auto threshold)")
     elif result.median_abs_delta_ct is None:
         lines.append("median |ΔCt| at the instrument threshold: n/a (n=0)")

@@ -258,3 +258,30 @@ def test_line_locator_skips_multiline_values() -> None:
     assert lines.line_of("reaction", 1, "forward") == 13
     assert lines.line_of("reaction", 1, "missing") == 12  # falls back to the table header
     assert lines.line_of("nothing") is None
+
+
+def test_chemistry_defaults_to_probe_and_reads_dye(assay: Assay) -> None:
+    """The published assay uses labelled oligos: no key means "probe"."""
+    assert assay.chemistry == "probe"
+    raw = default_assay_path().read_bytes()
+    dye = parse_assay(raw.replace(b"format_version = 1", b'format_version = 1\nchemistry = "dye"'))
+    assert dye.chemistry == "dye"
+    probe = parse_assay(
+        raw.replace(b"format_version = 1", b'chemistry = "probe"\nformat_version = 1')
+    )
+    assert probe.chemistry == "probe"
+
+
+@pytest.mark.parametrize("value", ['"SYBR"', '"Dye"', '"taqman"', '["dye"]', "1", "true"])
+def test_unknown_chemistry_names_the_line_and_the_allowed_values(value: str) -> None:
+    raw = default_assay_path().read_bytes()
+    lines = raw.decode("utf-8").splitlines()
+    at = lines.index("format_version = 1") + 2  # 1-based line of the inserted key
+    text = raw.replace(b"format_version = 1", b"format_version = 1\nchemistry = " + value.encode())
+    with pytest.raises(
+        AssayDefinitionError, match=r'chemistry must be one of: "probe" .*"dye"'
+    ) as e:
+        parse_assay(text, source="lab.toml")
+    assert e.value.line == at
+    assert str(e.value).startswith(f"lab.toml:{at}")
+    assert "SYBR Green or EvaGreen" in str(e.value)

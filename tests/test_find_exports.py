@@ -74,7 +74,7 @@ def test_a_cfx_run_is_taken_once_through_its_cq_file(tmp_path: Path) -> None:
     exports, skipped = find_exports([runs])
     assert [p.name for p in exports] == [next((GOOD / "cfx").glob("*Cq Results.csv")).name]
     assert sorted(p.name.rsplit("_", 1)[-1] for p, _ in skipped) == ["FAM.csv", "HEX.csv"]
-    assert {r for _, r in skipped} == {CFX_REASON}
+    assert {r for _, r in skipped} == {f"{CFX_REASON} {exports[0].name!r}"}
     plate = read_run(exports[0])
     assert not plate.curves.empty  # its amplification files were found beside it
     assert sum(k.startswith("file ") for k in plate.info.settings) == 2
@@ -147,3 +147,49 @@ def test_an_unexpected_detection_failure_takes_the_file(
 
     monkeypatch.setattr("ikzf1assay.qpcr.readers.detect_format", crash)
     assert find_exports([tmp_path / "runs"]) == ([run], [])  # reading it records the failure
+
+
+def test_a_cfx_run_without_cq_file_is_taken_through_its_first_amplification_file(
+    tmp_path: Path,
+) -> None:
+    runs = tmp_path / "runs"
+    for file in (GOOD / "cfx").glob("*Amplification*"):
+        _copy(file, runs, file.name.replace(" -  Quantification ", "_Quantification_"))
+    exports, skipped = find_exports([runs])
+    assert [p.name.rsplit("_", 1)[-1] for p in exports] == ["FAM.csv"]
+    assert [p.name.rsplit("_", 1)[-1] for p, _ in skipped] == ["HEX.csv"]
+    assert f"read with {exports[0].name!r}" in skipped[0][1]
+    assert set(read_run(exports[0]).wells["target"]) == {"FAM", "HEX"}
+
+
+def test_cfx_tables_not_read_are_named_and_melt_files_go_with_their_run(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    cq = _copy(
+        next((GOOD / "cfx").glob("*Cq Results.csv")), runs, "r1-Quantification-Cq-Results.csv"
+    )
+    for table in ("Melt Curve RFU Results_FAM", "End Point Results_FAM", "Run Information"):
+        (runs / f"R1 -  {table}.csv").write_text("x\n", encoding="utf-8")
+    exports, skipped = find_exports([runs])
+    assert exports == [cq]
+    reasons = {p.name: r for p, r in skipped}
+    assert reasons["R1 -  Melt Curve RFU Results_FAM.csv"] == (
+        f"CFX melt RFU file: read with its Cq results file {cq.name!r}"
+    )
+    assert reasons["R1 -  End Point Results_FAM.csv"].startswith(
+        "CFX End Point Results_FAM file: a table not read"
+    )
+    assert reasons["R1 -  Run Information.csv"].startswith("CFX Run Information file")
+
+
+def test_partner_files_are_declared_per_format() -> None:
+    from ikzf1assay.qpcr import readers
+
+    assert readers._PARTNERS[cfx.FORMAT] is cfx.partners
+    assert readers._PARTNERS[cfx.XLSX] is cfx.partners
+    # every partner reader has its partners declared; a reader may also find them itself
+    # (the LightCycler's), declaring them only so that batches call a run once
+    assert set(readers._TEXT_PARTNER_READERS) | set(readers._BINARY_PARTNER_READERS) <= set(
+        readers._PARTNERS
+    )
+    assert readers._PARTNERS["lightcycler480"] is readers.lightcycler.partners
+    assert cfx.partners(Path("no such folder/run.txt")) == []

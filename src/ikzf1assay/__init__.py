@@ -37,6 +37,7 @@ _EXPORTS: dict[str, str] = {
     "CurveCalls": "ikzf1assay.qpcr.curves",
     "CurveSettings": "ikzf1assay.qpcr.curves",
     "analyse_curves": "ikzf1assay.qpcr.curves",
+    "analyse_melt": "ikzf1assay.qpcr",
     # deletion calling
     "CallSettings": "ikzf1assay.calling",
     "RunCalls": "ikzf1assay.calling",
@@ -84,6 +85,7 @@ __all__ = [
     "analyse_cohort",
     "analyse_cohort_files",
     "analyse_curves",
+    "analyse_melt",
     "baseline_table",
     "call_batch",
     "call_export",
@@ -134,7 +136,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
         run_cohort,
     )
     from ikzf1assay.primers import check_primers, check_specificity, design_primers, insilico_pcr
-    from ikzf1assay.qpcr import Plate, detect_format, find_exports, read_run
+    from ikzf1assay.qpcr import Plate, analyse_melt, detect_format, find_exports, read_run
     from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
     from ikzf1assay.report.plot import plot
     from ikzf1assay.simulate import simulate_run

@@ -1,8 +1,8 @@
 """Reading an assay file: TOML with line numbers, checked section by section into an Assay.
 
 :func:`load_assay` reads the file, :func:`parse_assay` decodes and parses it, and the loader
-builds each section in turn (top level, ``[[primer]]``, ``[[reaction]]``, ``[reference]``,
-target names, ``[assay]``, ``[positive_rule]``, ``[controls]``, ``[conditions]``,
+builds each section in turn (top level and its ``chemistry``, ``[[primer]]``, ``[[reaction]]``,
+``[reference]``, target names, ``[assay]``, ``[positive_rule]``, ``[controls]``, ``[conditions]``,
 ``[thresholds]``). The first problem found stops the load with an
 :class:`~ikzf1assay.errors.AssayDefinitionError` naming the file, the line and what is allowed;
 the order of the sections is the order in which problems are reported.
@@ -21,6 +21,7 @@ from typing import Any
 
 from ikzf1assay.assay._oligos import OligoSections
 from ikzf1assay.assay.model import (
+    CHEMISTRIES,
     CONDITION_RANGES,
     Assay,
     Conditions,
@@ -37,6 +38,7 @@ _DEFAULT_ASSAY = "ikzf1_breakpoint.toml"
 
 _TOP_KEYS = {
     "format_version",
+    "chemistry",
     "assay",
     "positive_rule",
     "reference",
@@ -171,6 +173,7 @@ class _Loader(OligoSections):
     def build(self) -> Assay:
         """Every section, in the order their problems are reported."""
         self.top_level()
+        chemistry = self.chemistry()
         head = self.table("assay")
         self.check_keys(head, {"name", "gene", "description", "source"}, "assay")
         primers = self.primers()
@@ -187,6 +190,7 @@ class _Loader(OligoSections):
             gene=gene,
             description=str(head.get("description", "")),
             source=str(head.get("source", "")),
+            chemistry=chemistry,
             primers=primers,
             reactions=reactions,
             reference=reference,
@@ -213,6 +217,18 @@ class _Loader(OligoSections):
                 f"format_version = {FORMAT_VERSION}",
                 key="format_version",
             )
+
+    def chemistry(self) -> str:
+        """Top-level ``chemistry``: ``"probe"`` (the default) or ``"dye"``.
+
+        Exact lower-case words, as the other choices of the file: a lab writing ``"SYBR"``
+        is told which word means its chemistry rather than having it guessed.
+        """
+        value = self.doc.get("chemistry", "probe")
+        if not isinstance(value, str) or value not in CHEMISTRIES:
+            allowed = "; ".join(f'"{k}" ({v})' for k, v in CHEMISTRIES.items())
+            raise self.fail(f"chemistry must be one of: {allowed}; got {value!r}", key="chemistry")
+        return str(value)
 
     # ----------------------------------------------------------------- rules and limits
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, fields
 from ikzf1assay.errors import ParameterError
 
 __all__ = [
+    "CHEMISTRIES",
     "CONDITION_RANGES",
     "MIN_NA_EQUIVALENT_MM",
     "Assay",
@@ -222,6 +223,16 @@ class Thresholds:
 
 Target = Reaction | ReferenceReaction
 
+# The detection chemistries an assay file may name, with what each means (the loader's error
+# message lists them). "probe": the signal comes from a labelled oligo that only the intended
+# product releases, so an amplification curve is the product. "dye": an intercalating dye
+# (SYBR Green, EvaGreen) lights up any double-stranded DNA, primer-dimers included, so only
+# the melt curve tells the product from a by-product (see ikzf1assay.calling.melt_rule).
+CHEMISTRIES: dict[str, str] = {
+    "probe": "labelled oligos: hydrolysis probe or labelled primers, e.g. TaqMan, FAM/TAMRA",
+    "dye": "an intercalating dye such as SYBR Green or EvaGreen; melt curves check the product",
+}
+
 
 @dataclass(frozen=True)
 class Assay:
@@ -241,6 +252,7 @@ class Assay:
     warnings: tuple[str, ...] = ()
     description: str = ""
     source: str = ""
+    chemistry: str = "probe"  # a key of CHEMISTRIES
     _targets: Mapping[str, Target] = field(default_factory=dict, repr=False, compare=False)
 
     def primer(self, name: str) -> Primer:

@@ -11,9 +11,12 @@ The rule, step by step (every step's outcome is kept as evidence):
    ``dH2O``, ``PosK-Δ4-7``); names that look like controls but match no alias are listed in
    the notes. Omitted wells (export flag, ``--omit``, layout) take no part in what follows.
 3. **Wells.** Each well's amplification is ``yes``, ``no`` or ``review``
-   (:mod:`ikzf1assay.qpcr.curves`). A deletion well is *positive* when ``yes`` with Ct < the
-   cut-off, *late* when ``yes`` with Ct at or beyond it, *review* when ``review``, else
-   *negative*. A reference well is *adequate* when ``yes`` with Ct <= ``ct_limit``.
+   (:mod:`ikzf1assay.qpcr.curves`); in a dye assay (``chemistry = "dye"``) the melt rule
+   (:mod:`ikzf1assay.calling.melt_rule`) then turns a proven primer-dimer into ``no`` and a
+   product in doubt into ``review`` (in a probe assay melt curves are shown only). A deletion
+   well is *positive* when ``yes`` with Ct < the cut-off, *late* when ``yes`` with Ct at or
+   beyond it, *review* when ``review``, else *negative*. A reference well is *adequate* when
+   ``yes`` with Ct <= ``ct_limit``.
 4. **Run validity, per reaction** (:mod:`ikzf1assay.calling.controls`): NTC present (when
    ``ntc_required``) and without signal before the cut-off; positive control positive (flag
    PC_MISSING when absent); negative control negative. A failed control invalidates that
@@ -55,8 +58,10 @@ import pandas as pd
 from ikzf1assay.assay import Assay, Reaction, ReferenceReaction
 from ikzf1assay.calling.controls import control_matcher, judge_controls, looks_like_control
 from ikzf1assay.calling.layout import Layout, apply_layout
+from ikzf1assay.calling.melt_rule import WINDOW_COLUMNS, apply_melt_rule
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
+from ikzf1assay.qpcr.melt import MeltCalls, analyse_melt
 from ikzf1assay.qpcr.plate import Plate
 
 __all__ = [
@@ -92,6 +97,10 @@ class RunCalls:
     threshold_mode: str
     notes: tuple[str, ...] = field(default=())
     layout_sha256: str = ""
+    # the melt analysis (None: the export has no melt curves) and, in a dye assay, the product
+    # window of each run and reaction (calling.melt_rule.WINDOW_COLUMNS; empty otherwise)
+    melt: MeltCalls | None = None
+    melt_windows: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=WINDOW_COLUMNS))
 
 
 CALL_COLUMNS = [
@@ -255,6 +264,7 @@ def call_run(
     wells, notes = assign_reactions(wells, assay, layout, source, strict=st.layout_strict)
     wells["omit_reason"] = _omissions(wells, st, source)
     wells["omitted"] = wells["omit_reason"] != ""
+    melt, reaction_flags, windows = _melt_step(plate, assay, wells, notes)
     rule = assay.positive_rule
     amp = wells["amplification"].to_numpy(dtype=object)
     ct = wells["ct"].to_numpy(dtype=float)
@@ -273,7 +283,7 @@ def call_run(
         ["omitted", "review", "positive", "late", "negative", "adequate"],
         "inadequate",
     )  # fmt: skip
-    controls = judge_controls(wells, assay)
+    controls = judge_controls(wells, assay, reaction_flags)
     samples = _samples(wells, controls, assay, curves, st)
     if layout is not None:
         notes.append(f"layout {layout.path} (SHA-256 {layout.sha256})")
@@ -285,7 +295,30 @@ def call_run(
         threshold_mode=str(mode),
         notes=tuple(notes),
         layout_sha256=layout.sha256 if layout is not None else "",
+        melt=melt,
+        melt_windows=windows,
     )
+
+
+def _melt_step(
+    plate: Plate, assay: Assay, wells: pd.DataFrame, notes: list[str]
+) -> tuple[MeltCalls | None, dict[str, tuple[str, ...]], pd.DataFrame]:
+    """Analyse the melt curves; in a dye assay apply the melt rule to ``wells`` (in place).
+
+    Returns the melt analysis, flags per reaction for the control table, the product windows.
+    """
+    melt = analyse_melt(plate) if not plate.melt.empty else None
+    if assay.chemistry != "dye":
+        if melt is not None:
+            notes.append("melt curves shown, not used: the assay's chemistry is probe")
+        return melt, {}, pd.DataFrame(columns=WINDOW_COLUMNS)
+    ruled = apply_melt_rule(wells, melt, assay.positive_rule.ct_cutoff, assay.reference.name)
+    wells["amplification"] = ruled.amplification
+    wells["amplification_reason"] = ruled.amplification_reason
+    wells["flags"] = ruled.flags
+    wells["amplified"] = wells["amplification"] == "yes"
+    notes.extend(ruled.notes)
+    return melt, ruled.reaction_flags, ruled.windows
 
 
 def _replicates(group: pd.DataFrame, rule: str, cutoff: float) -> tuple[str, str, list[str]]:
@@ -356,8 +389,12 @@ def _ct_text(well: str, ct: float, sep: str = ":") -> str:
 
 def _evidence(group: pd.DataFrame) -> str:
     parts = []
-    for (well, ct), result in zip(_well_cts(group, fallback=True), group["result"], strict=True):
-        parts.append(_ct_text(well, ct) + ("" if result in _PLAIN_RESULTS else f"({result})"))
+    for (well, ct), result, flags in zip(
+        _well_cts(group, fallback=True), group["result"], group["flags"].astype(str), strict=True
+    ):
+        # a Ct beside a negative result needs its why: the melt rule found a primer-dimer
+        shown = "non-specific" if "NONSPECIFIC_PRODUCT" in flags.split(",") else result
+        parts.append(_ct_text(well, ct) + ("" if shown in _PLAIN_RESULTS else f"({shown})"))
     return " ".join(parts)
 
 

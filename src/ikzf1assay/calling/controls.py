@@ -17,13 +17,17 @@ its controls (:func:`judge_controls`):
   crossing before the cut-off) is invalid. It is never taken as an NTC.
 
 Omitted wells (the export's omit flag, ``--omit``, the layout's ``omit`` column) take no part.
+
+In a dye assay the melt rule (:mod:`ikzf1assay.calling.melt_rule`) adds flags per reaction
+(NONSPECIFIC_NTC: a late NTC signal that melts as a primer-dimer; NTC_LATE_PRODUCT: one that
+melts as the product); they reach every call of the reaction like the flags above.
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -91,8 +95,26 @@ def _listing(group: pd.DataFrame) -> str:
     return ", ".join(out)
 
 
-def judge_controls(wells: pd.DataFrame, assay: Assay) -> pd.DataFrame:
-    """Per reaction of the assay (:data:`CONTROL_COLUMNS`): present, valid, reason, flags."""
+def judge_controls(
+    wells: pd.DataFrame, assay: Assay, extra_flags: Mapping[str, Iterable[str]] | None = None
+) -> pd.DataFrame:
+    """Per reaction of the assay (:data:`CONTROL_COLUMNS`): present, valid, reason, flags.
+
+    Parameters
+    ----------
+    wells : DataFrame
+        The wells with ``reaction``, ``role``, ``omitted``, ``amplification``, ``ct`` and
+        ``crossing``.
+    assay : Assay
+        The cut-off, the reference and what the controls require.
+    extra_flags : Mapping, optional
+        Reaction -> more flags for its calls (the melt rule's), added after the control's own.
+
+    Returns
+    -------
+    DataFrame
+        One row per reaction of the assay, the reference last.
+    """
     cutoff = assay.positive_rule.ct_cutoff
     ref = assay.reference.name
     used = wells[~wells["omitted"].astype(bool)]
@@ -129,6 +151,7 @@ def judge_controls(wells: pd.DataFrame, assay: Assay) -> pd.DataFrame:
             bad_neg = _signal_before(neg, cutoff)
             if len(bad_neg):
                 reasons.append("negative control (wild-type DNA) positive: " + _listing(bad_neg))
+        flags.extend(f for f in (extra_flags or {}).get(name, ()) if f not in flags)
         rows.append(
             {
                 "reaction": name,

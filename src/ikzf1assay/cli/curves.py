@@ -13,10 +13,12 @@ __all__ = ["register"]
 
 def _inspect(args: argparse.Namespace, out: TextIO) -> int:
     from ikzf1assay.qpcr import read_run
-    from ikzf1assay.report.inspect import render_inspection
+    from ikzf1assay.report.inspect import melt_summary, render_inspection
 
     plate = read_run(args.file, format=args.input_format)
-    emit(render_inspection(plate.summary(), args.format), args.output, out)
+    summary = plate.summary()
+    summary.setdefault("melt", melt_summary(plate.melt))
+    emit(render_inspection(summary, args.format), args.output, out)
     return 0
 
 
@@ -24,8 +26,10 @@ def _curves(args: argparse.Namespace, out: TextIO) -> int:
     from ikzf1assay.qpcr import read_run
     from ikzf1assay.qpcr.curves import CurveSettings, analyse_curves
     from ikzf1assay.report.curves import plot_curves, render_curves
+    from ikzf1assay.workflows.run import require_amplification
 
     plate = read_run(args.file, format=args.input_format)
+    require_amplification(plate, args.file)
     settings = CurveSettings(threshold=args.threshold, ct_cutoff=args.ct_cutoff)
     calls = analyse_curves(plate, settings)
     emit(render_curves(calls, args.format, plate), args.output, out)
@@ -46,7 +50,8 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
             "Read a run export (ABI 7500 / QuantStudio text, .xls, .xlsx; Bio-Rad CFX CSV; "
             "RDML; tidy CSV), detecting the format from the content, and print what was read: "
             "format, instrument, wells, samples, targets, cycles, whether instrument Ct and "
-            "curves are present, and anything skipped with the reason."
+            "curves are present, melt curves (reactions, targets, temperature range, readings), "
+            "and anything skipped with the reason."
         ),
     )
     inspect.add_argument("file", type=Path, metavar="FILE", help="the run export")

@@ -55,6 +55,7 @@ PRODUCT_COLUMNS = [
     "counts",
     "reason",
     "stability_tm",
+    "predicted_tm",
 ]
 
 
@@ -70,7 +71,10 @@ class Product:
     ``start``/``end`` are 0-based half-open on the contig; ``orientation`` is ``F/R``,
     ``F/F``, ``R/R`` or ``R/F`` by the primers' designed directions; ``reactions`` names the
     reactions holding both primers (empty: the product forms only when reactions are
-    multiplexed); ``counts`` applies the rule, ``reason`` says why not.
+    multiplexed); ``counts`` applies the rule, ``reason`` says why not. ``predicted_tm`` is
+    the product duplex's predicted melting temperature (°C), filled by
+    :func:`ikzf1assay.primers.product_tm.with_predicted_tm` where the template is known; it is
+    shown beside measured melt peaks and decides nothing.
     """
 
     contig: str
@@ -82,6 +86,7 @@ class Product:
     reactions: tuple[str, ...]
     counts: bool
     reason: str
+    predicted_tm: float | None = None
 
     @property
     def size(self) -> int:
@@ -181,6 +186,7 @@ def products_table(products: Iterable[Product]) -> pd.DataFrame:
             "counts": p.counts,
             "reason": p.reason,
             "stability_tm": p.stability_tm if p.stability_tm != float("-inf") else None,
+            "predicted_tm": p.predicted_tm,
         }
         for p in products
     ]

@@ -28,6 +28,7 @@ from typing import Any
 
 from ikzf1assay.assay import Assay, Conditions
 from ikzf1assay.errors import ParameterError
+from ikzf1assay.primers.product_tm import with_predicted_tm
 from ikzf1assay.primers.products import DEFAULT_MAX_SIZE, Product, find_products
 from ikzf1assay.primers.sites import Site, add_thermodynamics, scan, unique_sites
 from ikzf1assay.primers.specificity_result import MatrixCell, ReactionVerdict, SpecificityResult
@@ -91,7 +92,13 @@ def insilico_pcr(
         sites = add_thermodynamics(
             scan(primers, {allele.name: allele.sequence}, max_mismatches), primers, conditions
         )
-        products = find_products(sites, assay, max_size)
+        # each product's melting temperature, predicted from its amplicon: shown, never used
+        products = with_predicted_tm(
+            find_products(sites, assay, max_size),
+            {allele.name: allele.sequence},
+            primers,
+            conditions,
+        )
         per_allele[allele.name] = products
         for r in assay.reactions:
             own = [p for p in products if {p.left.primer, p.right.primer} <= {r.forward, r.reverse}]

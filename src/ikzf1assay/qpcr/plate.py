@@ -40,8 +40,19 @@ A :class:`Plate` has three parts, built and validated once by :func:`build_plate
                 not exported
     ==========  ===========================================================================
 
+``melt`` (DataFrame, tidy long: one row per run x well x target x reading of a melt curve;
+empty when the export holds none)
+    ============  =========================================================================
+    run, well, target   as above (target: the target name, or the channel when the export
+                        names no target)
+    temperature   degrees Celsius, increasing within a reaction
+    fluorescence  the reporter signal as exported
+    ============  =========================================================================
+
 ``skipped`` lists what a reader met and did not take, each with where and why; nothing is
-dropped silently.
+dropped silently. A file holding melt curves but no amplification data (no curve and no
+result) reads; :attr:`Plate.has_amplification` is then False and the commands that need
+amplification data say so in one line.
 """
 
 from __future__ import annotations
@@ -61,10 +72,12 @@ from ikzf1assay.errors import InputFormatError
 
 __all__ = [
     "CURVE_COLUMNS",
+    "MELT_COLUMNS",
     "TASKS",
     "WELL_COLUMNS",
     "CurvePoint",
     "Loc",
+    "MeltPoint",
     "Plate",
     "Reaction",
     "RunInfo",
@@ -80,6 +93,7 @@ WELL_COLUMNS = [
     "baseline_end", "quantity", "omit", "has_curve", "has_result",
 ]  # fmt: skip
 CURVE_COLUMNS = ["run", "well", "target", "cycle", "rn", "delta_rn", "passive_ref"]
+MELT_COLUMNS = ["run", "well", "target", "temperature", "fluorescence"]
 TASKS = ("UNKNOWN", "NTC", "STANDARD", "POSITIVE_CONTROL", "NEGATIVE_CONTROL", "OTHER", "")
 
 _TASK_WORDS = {
@@ -199,6 +213,9 @@ class RunInfo:
     plate_size: int | None = None
     passive_reference: str | None = None
     settings: Mapping[str, str] = field(default_factory=dict)
+    # how the instrument's Ct/Cq was defined: "threshold", "second-derivative maximum",
+    # "relative threshold" (Crt) ...; None when the export does not say or has no Ct
+    ct_method: str | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +263,23 @@ class CurvePoint:
     loc: Loc = field(default_factory=Loc)
 
 
+@dataclass(slots=True)
+class MeltPoint:
+    """A reader's record of one melt-curve reading."""
+
+    well: str
+    target: str
+    temperature: float
+    fluorescence: float
+    run: str = "1"
+    loc: Loc = field(default_factory=Loc)
+
+
+def _empty_melt() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype=object if c in ("run", "well", "target") else float)
+                         for c in MELT_COLUMNS})  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Plate:
     """What one export holds; see the module documentation for the columns."""
@@ -254,6 +288,12 @@ class Plate:
     wells: pd.DataFrame
     curves: pd.DataFrame
     skipped: tuple[Skipped, ...] = ()
+    melt: pd.DataFrame = field(default_factory=_empty_melt)
+
+    @property
+    def has_amplification(self) -> bool:
+        """Whether the export holds amplification data: a curve or an instrument result."""
+        return bool(self.wells["has_curve"].any() or self.wells["has_result"].any())
 
     @property
     def cycles(self) -> int:
@@ -288,6 +328,9 @@ class Plate:
             "curve_without_result": int((w["has_curve"] & ~w["has_result"]).sum()),
             "result_without_curve": int((~w["has_curve"] & w["has_result"]).sum()),
             "thresholds": sorted({float(t) for t in w["threshold"].dropna()}),
+            "ct_method": info.ct_method,
+            "amplification_data": self.has_amplification,
+            "melt_reactions": int(self.melt[["run", "well", "target"]].drop_duplicates().shape[0]),
             "skipped": [{"where": s.where, "reason": s.reason} for s in self.skipped],
         }
 
@@ -313,6 +356,7 @@ def build_plate(
     reactions: Iterable[Reaction],
     points: Iterable[CurvePoint],
     skipped: Iterable[Skipped] = (),
+    melt: Iterable[MeltPoint] = (),
 ) -> Plate:
     """Validate a reader's records and assemble the Plate.
 
@@ -322,7 +366,9 @@ def build_plate(
     fluorescence value that is not a finite number; no reaction at all ("no wells").
     Reactions with a curve but no result, or a result but no curve, are kept and marked by
     ``has_curve`` / ``has_result``. ``points`` may be a generator: readings are stored as
-    columns as they come, so a reader need not hold them all as objects.
+    columns as they come, so a reader need not hold them all as objects. ``melt`` readings
+    (melt curves) are checked the same way (finite numbers, temperatures increasing within a
+    reaction); a reaction with only a melt curve is kept with ``has_curve`` False.
     """
     source = info.file_name
     seen: dict[tuple[str, str, str], Reaction] = {}
@@ -386,14 +432,15 @@ def build_plate(
         values["delta_rn"].append(p.delta_rn)
         values["passive_ref"].append(p.passive_ref)
     del last, names
-    if not seen and not curve_keys:
+    melt_table, melt_keys = _melt_table(source, info.plate_size, melt)
+    if not seen and not curve_keys and not melt_keys:
         raise InputFormatError(
             "no wells: the export holds no reaction (no well with a target, a result or a "
             "curve); expected a run export with at least one used well",
             source=source,
         )
 
-    for key in curve_keys - seen.keys():  # curves without any result or setup row
+    for key in (curve_keys | melt_keys) - seen.keys():  # curves without any setup row
         run, well, target = key
         seen[key] = Reaction(well=well, target=target, run=run)
 
@@ -424,7 +471,53 @@ def build_plate(
         },
         columns=CURVE_COLUMNS,
     )
-    return Plate(info=info, wells=wells, curves=curves, skipped=tuple(skipped))
+    return Plate(info=info, wells=wells, curves=curves, skipped=tuple(skipped), melt=melt_table)
+
+
+def _melt_table(
+    source: str, plate_size: int | None, melt: Iterable[MeltPoint]
+) -> tuple[pd.DataFrame, set[tuple[str, str, str]]]:
+    """The melt readings as a :data:`MELT_COLUMNS` table, and the reactions they belong to."""
+    keys: list[tuple[str, str, str]] = []
+    temperature, fluorescence = array("d"), array("d")
+    last: dict[tuple[str, str, str], tuple[float, Loc]] = {}
+    for m in melt:
+        try:
+            m.well = normalise_well(m.well, plate_size)[0]
+        except ValueError as exc:
+            raise _locate(source, m.loc, f"bad well: {exc}") from None
+        if not (math.isfinite(m.temperature) and math.isfinite(m.fluorescence)):
+            raise _locate(
+                source, m.loc,
+                f"melt reading of well {m.well} ({m.temperature!r} °C, {m.fluorescence!r}) "
+                "is not a number",
+            )  # fmt: skip
+        key = (m.run, m.well, m.target)
+        prev = last.get(key)
+        if prev is not None and m.temperature <= prev[0]:
+            raise _locate(
+                source, m.loc,
+                f"melt temperatures of well {m.well} target {m.target!r} are not increasing: "
+                f"{m.temperature:g} °C after {prev[0]:g} °C ({prev[1]})",
+            )  # fmt: skip
+        last[key] = (m.temperature, m.loc)
+        keys.append(key)
+        temperature.append(m.temperature)
+        fluorescence.append(m.fluorescence)
+    if not keys:
+        return _empty_melt(), set()
+    runs, wells, targets = (pd.Series(list(col), dtype=object) for col in zip(*keys, strict=True))
+    table = pd.DataFrame(
+        {
+            "run": runs,
+            "well": wells,
+            "target": targets,
+            "temperature": np.frombuffer(temperature, dtype=float),
+            "fluorescence": np.frombuffer(fluorescence, dtype=float),
+        },
+        columns=MELT_COLUMNS,
+    )
+    return table, set(last)
 
 
 def _differs(a: Reaction, b: Reaction) -> bool:

@@ -10,11 +10,13 @@ import numpy as np
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import RunCalls
 from ikzf1assay.qpcr.curves import FLAG_MEANINGS
+from ikzf1assay.qpcr.melt import MeltCalls
 from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.report._templates import render
 from ikzf1assay.report.calls import run_provenance
 from ikzf1assay.report.curve_svg import curve_figures
 from ikzf1assay.report.curves import undrawn_groups
+from ikzf1assay.report.melt_svg import melt_figures, melt_peak_rows
 
 __all__ = ["CALL_FLAG_MEANINGS", "render_run_report"]
 
@@ -98,11 +100,34 @@ def _plot_note(undrawn: list[tuple[str, str]], any_plot: bool) -> str:
     return " ".join(f"No plot for {group}: {why}." for group, why in undrawn)
 
 
-def render_run_report(calls: RunCalls, plate: Plate, assay: Assay) -> str:
-    """The report as one HTML string: no external resource, every name escaped."""
+def _melt_of(calls: RunCalls, melt: MeltCalls | None) -> MeltCalls | None:
+    """The run's melt analysis: the one given, else the one the calls carry (the report
+    computes nothing)."""
+    return melt if melt is not None else calls.melt
+
+
+def render_run_report(
+    calls: RunCalls, plate: Plate, assay: Assay, melt: MeltCalls | None = None
+) -> str:
+    """The report as one HTML string: no external resource, every name escaped.
+
+    Parameters
+    ----------
+    calls, plate, assay
+        The called run, its export as read, and the assay it was called with.
+    melt : MeltCalls, optional
+        The run's melt analysis for the "Melt curves" section; None: the one the calls
+        carry (``RunCalls.melt``: None when the export has no melt curves).
+
+    Returns
+    -------
+    str
+        The HTML document.
+    """
     groups = calls.wells[["run", "well", "target", "reaction", "omitted"]].rename(
         columns={"reaction": "group"}
     )
+    melt = _melt_of(calls, melt)
     figures = curve_figures(calls.curves, plate, assay.positive_rule.ct_cutoff, groups=groups)
     plot_note = _plot_note(undrawn_groups(calls.curves, plate, groups), bool(figures))
     omitted = calls.wells[calls.wells["omitted"].astype(bool)]
@@ -127,6 +152,9 @@ def render_run_report(calls: RunCalls, plate: Plate, assay: Assay) -> str:
         plate=plate_rows,
         figures=figures,
         plot_note=plot_note,
+        melt_figures=[] if melt is None else melt_figures(melt, groups=groups),
+        melt_peaks=[] if melt is None else melt_peak_rows(melt, groups),
+        several_runs=calls.wells["run"].nunique() > 1,
         omitted=omitted[["well", "sample", "reaction", "omit_reason"]].to_dict("records"),
         flags=_flags(calls),
         provenance={

@@ -5,7 +5,54 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["render_inspection"]
+import pandas as pd
+
+__all__ = ["melt_summary", "render_inspection"]
+
+
+def melt_summary(melt: pd.DataFrame) -> dict[str, Any]:
+    """What a Plate's ``melt`` table holds, for ``ikzf1assay inspect``.
+
+    Parameters
+    ----------
+    melt
+        ``Plate.melt`` (run, well, target, temperature, fluorescence).
+
+    Returns
+    -------
+    dict
+        ``reactions``, ``targets`` (sorted names), ``readings``, ``readings_per_reaction``
+        (``[fewest, most]``) and ``temperature_range`` (``[lowest, highest]`` °C); the
+        lists are empty when the export holds no melt curve.
+    """
+    if melt.empty:
+        return {"reactions": 0, "targets": [], "readings": 0, "readings_per_reaction": [],
+                "temperature_range": []}  # fmt: skip
+    sizes = melt.groupby(["run", "well", "target"], sort=False).size()
+    return {
+        "reactions": len(sizes),
+        "targets": sorted({str(t) for t in melt["target"]}),
+        "readings": len(melt),
+        "readings_per_reaction": [int(sizes.min()), int(sizes.max())],
+        "temperature_range": [float(melt["temperature"].min()), float(melt["temperature"].max())],
+    }
+
+
+def _melt_line(s: dict[str, Any]) -> str:
+    """The ``melt:`` line of the table: reactions, targets, temperatures, readings."""
+    m = s.get("melt")
+    if m is None:  # a summary without the melt details: the count only
+        n = int(s.get("melt_reactions", 0))
+        return f"melt curves: {f'yes ({n} reactions)' if n else 'no'}"
+    if not m["reactions"]:
+        return "melt curves: no"
+    lo, hi = m["temperature_range"]
+    fewest, most = m["readings_per_reaction"]
+    per = f"{fewest}" if fewest == most else f"{fewest}-{most}"
+    return (
+        f"melt curves: yes ({m['reactions']} reactions; targets {', '.join(m['targets'])}; "
+        f"{lo:.1f}-{hi:.1f} °C; {m['readings']} readings, {per} per reaction)"
+    )
 
 
 def render_inspection(summary: dict[str, Any], fmt: str = "table") -> str:
@@ -39,8 +86,12 @@ def render_inspection(summary: dict[str, Any], fmt: str = "table") -> str:
         f"cycles:      {s['cycles']}",
         f"curves:      {yes(s['reactions_with_curve'])}",
         f"results:     {yes(s['reactions_with_result'])}; "
-        f"instrument Ct in {s['instrument_ct_values']}",
+        f"instrument Ct in {s['instrument_ct_values']}"
+        + (f" ({s['ct_method']})" if s.get("ct_method") else ""),
     ]
+    lines.append(_melt_line(s))
+    if not s.get("amplification_data", True):
+        lines.append("amplification: none (no curve and no result): `curves` and `call` refuse it")
     if s["curve_without_result"] or s["result_without_curve"]:
         lines.append(
             f"unpaired:    {s['curve_without_result']} reactions with a curve but no result, "

@@ -25,8 +25,10 @@ from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import CallSettings, call_run
 from ikzf1assay.calling.layout import Layout
 from ikzf1assay.errors import FileAccessError, IkzfAssayError
-from ikzf1assay.qpcr.readers import read_run, read_through
+from ikzf1assay.qpcr.plate import Plate
+from ikzf1assay.qpcr.readers import partner_files, read_run
 from ikzf1assay.report.run import write_run_files
+from ikzf1assay.workflows.run import require_amplification
 
 __all__ = [
     "BATCH_FILES",
@@ -89,6 +91,12 @@ def flag_conflicts(calls: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     return out, out.loc[rows, columns].reset_index(drop=True)
 
 
+def _run_files(export: Path, plate: Plate) -> set[Path]:
+    """The files of ``export``'s run (itself and, for multi-file formats, its partners), so
+    that a run given through several of its files is called once, and never dropped."""
+    return {p.resolve() for p in (export, *partner_files(export, plate.info.format))}
+
+
 def _call_each(
     exports: list[Path],
     assay: Assay,
@@ -101,12 +109,17 @@ def _call_each(
     frames: list[pd.DataFrame] = []
     errors: list[dict[str, str]] = []
     taken = {name.casefold() for name in (*BATCH_FILES, MARKER)}
+    seen_runs: set[Path] = set()
     for export in exports:
         folder: Path | None = None
         try:
             plate = read_run(export)
-            if read_through(export) is not None:
-                continue  # the same run is read through another file of it, given too
+            require_amplification(plate, export)
+            run = _run_files(export, plate)
+            if run & seen_runs:  # another file of this run was given and called
+                log_file.write(f"called already through another file of its run: {export}\n")
+                continue
+            seen_runs |= run
             calls = call_run(plate, assay, layout, settings)
             folder = stage / _folder_name(export, taken)
             write_run_files(calls, plate, assay, folder, settings)

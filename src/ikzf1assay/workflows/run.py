@@ -14,10 +14,10 @@ from ikzf1assay._outdir import atomic_output
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling import CallSettings, RunCalls
 from ikzf1assay.calling.layout import Layout
-from ikzf1assay.errors import FileAccessError
+from ikzf1assay.errors import FileAccessError, InputFormatError
 from ikzf1assay.qpcr.plate import Plate
 
-__all__ = ["CalledRun", "call_export", "write_run_outputs"]
+__all__ = ["CalledRun", "call_export", "require_amplification", "write_run_outputs"]
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,37 @@ class CalledRun:
     assay: Assay
     settings: CallSettings | None = None
     files: list[Path] = field(default_factory=list)
+
+
+def require_amplification(plate: Plate, export: Path | str) -> None:
+    """Stop, in one line, when an export holds no amplification data (melt curves only...).
+
+    Parameters
+    ----------
+    plate
+        The export as read.
+    export
+        The export's path as the user gave it, named in the message.
+
+    Raises
+    ------
+    InputFormatError
+        When ``plate.has_amplification`` is False: no curve and no result in any reaction.
+    """
+    if plate.has_amplification:
+        return
+    n = int(plate.melt[["run", "well", "target"]].drop_duplicates().shape[0])
+    if n:
+        message = (
+            f"holds no amplification data (melt curves only: {n} reactions); "
+            "use `ikzf1assay inspect` to see them"
+        )
+    else:
+        message = (
+            "holds no amplification data (no fluorescence curve and no Ct in any well); "
+            "use `ikzf1assay inspect` to see what it holds"
+        )
+    raise InputFormatError(message, source=export)
 
 
 def cannot_write(exc: OSError, outdir: Path) -> FileAccessError:
@@ -78,6 +109,7 @@ def call_into(
     from ikzf1assay.report.run import write_run_files
 
     plate = read_run(export, format=input_format)
+    require_amplification(plate, export)
     calls = calling.call_run(plate, assay, layout, settings)
     files = [] if folder is None else write_run_files(calls, plate, assay, folder, settings)
     return CalledRun(plate, calls, assay, settings, files)

@@ -8,17 +8,27 @@ abi-sds            ABI 7500 SDS v1.4-style exports (SDS header, Well/Detector ta
 abi-xls            ABI 7500 Software ``.xls`` exports, the same sections as sheets (xlrd)
 quantstudio-xlsx   QuantStudio Design & Analysis ``.xlsx`` exports (openpyxl)
 rdml               RDML v1.0-v1.4 (zip or bare XML; defusedxml)
-cfx-csv            Bio-Rad CFX Manager / Maestro CSV (amplification + Cq results files)
+cfx-csv            Bio-Rad CFX Manager / Maestro CSV (amplification, Cq results, melt RFU files)
+cfx-xlsx           the same CFX tables as CFX Maestro ``.xlsx`` workbooks (openpyxl)
+abi-eds            Applied Biosystems ``.eds`` run files (zip: analysis results, plate setup,
+                   multicomponent data)
+lightcycler480     Roche LightCycler 480 text exports (raw data with melt; Abs Quant Cp table)
+rotorgene-rex      Qiagen Rotor-Gene Q / 6000 ``.rex`` run files (XML; raw readings, melt)
 tidy-csv           the documented tidy CSV (well, cycle, fluorescence, ...)
+wide-csv           wide curve tables: cycles in the first column, one column per curve
 =================  ==========================================================================
 
 Files are refused from their size before they are read, and RDML archives before they are
 parsed, above the limits of :mod:`ikzf1assay.qpcr.readers.limits`.
 
-:func:`find_exports` lists the exports among files and folders. A format whose run spans
-several files declares, in its reader module, a ``read_through(path)`` giving the reason a
-file is read through another file of its run (CFX amplification files, read with their Cq
-results file); the package asks every such reader.
+A format whose run spans several files (CFX: one file per table) declares, in its reader
+module, ``partners(path) -> list[Path]``: the other files of the run, found beside ``path`` by
+name (the one exception to detection by content), raising InputFormatError when the pairing is
+ambiguous. :func:`read_run` reads them (within the same size limits) and hands their bytes to
+the format's reader as ``partners`` (registered in ``_PARTNERS`` and ``_*_PARTNER_READERS``).
+The same module declares ``read_through(path)``: the reason a file of a folder is read through
+another file of its run rather than taken on its own (CFX amplification files, read with their
+Cq results file); :func:`find_exports` asks every such reader.
 """
 
 from __future__ import annotations
@@ -26,16 +36,36 @@ from __future__ import annotations
 import hashlib
 import io
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from ikzf1assay._io import read_file_bytes, read_file_head
 from ikzf1assay._text import decode_text
 from ikzf1assay.errors import IkzfAssayError, InputFormatError
 from ikzf1assay.qpcr.plate import Plate
-from ikzf1assay.qpcr.readers import abi_sds, abi_sheets, abi_text, cfx, limits, rdml, tidy_csv
+from ikzf1assay.qpcr.readers import (
+    abi_sds,
+    abi_sheets,
+    abi_text,
+    cfx,
+    eds,
+    lightcycler,
+    limits,
+    rdml,
+    rotorgene,
+    tidy_csv,
+    wide_csv,
+)
 
-__all__ = ["FORMATS", "detect_format", "find_exports", "limits", "read_run", "read_through"]
+__all__ = [
+    "FORMATS",
+    "detect_format",
+    "find_exports",
+    "limits",
+    "partner_files",
+    "read_run",
+    "read_through",
+]
 
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -46,24 +76,49 @@ _TEXT_READERS: dict[str, TextReader] = {
     abi_text.FORMAT: abi_text.read,
     abi_sds.FORMAT: abi_sds.read,
     cfx.FORMAT: cfx.read,
+    lightcycler.FORMAT: lightcycler.read,
     tidy_csv.FORMAT: tidy_csv.read,
+    wide_csv.FORMAT: wide_csv.read,
 }
 _BINARY_READERS: dict[str, Reader] = {
     abi_sheets.XLS: abi_sheets.read_xls,
     abi_sheets.XLSX: abi_sheets.read_xlsx,
+    cfx.XLSX: cfx.read_xlsx,
     rdml.FORMAT: rdml.read,
+    eds.FORMAT: eds.read,
+    rotorgene.FORMAT: rotorgene.read,
 }
 _TEXT_DETECTORS: dict[str, Callable[[str], bool]] = {
     abi_text.FORMAT: abi_text.looks_like,
     abi_sds.FORMAT: abi_sds.looks_like,
     cfx.FORMAT: cfx.looks_like,
+    lightcycler.FORMAT: lightcycler.looks_like,
     tidy_csv.FORMAT: tidy_csv.looks_like,
+    wide_csv.FORMAT: wide_csv.looks_like,  # after tidy-csv and cfx-csv: the least specific
 }
 # Readers of runs that span several files: why a file is read through another one, or None.
-_READ_THROUGH: tuple[Callable[[Path], str | None], ...] = (cfx.read_through,)
+_READ_THROUGH: tuple[Callable[[Path], str | None], ...] = (
+    cfx.read_through,
+    lightcycler.read_through,
+)
+# ... and the other files of a run, by format: read_run reads them and hands their bytes to
+# the format's partner reader (text or binary) with the file given.
+Partners = Mapping[Path, bytes]
+_PARTNERS: dict[str, Callable[[Path], list[Path]]] = {
+    cfx.FORMAT: cfx.partners,
+    cfx.XLSX: cfx.partners,
+    lightcycler.FORMAT: lightcycler.partners,  # its reader finds the partner itself
+}
+_TEXT_PARTNER_READERS: dict[str, Callable[[str, str, str, Partners], Plate]] = {
+    cfx.FORMAT: cfx.read,
+}
+_BINARY_PARTNER_READERS: dict[str, Callable[[bytes, str, str, Partners], Plate]] = {
+    cfx.XLSX: cfx.read_xlsx,
+}
 FORMATS = (
-    "auto", abi_text.FORMAT, abi_sds.FORMAT, abi_sheets.XLS, abi_sheets.XLSX, rdml.FORMAT,
-    cfx.FORMAT, tidy_csv.FORMAT,
+    "auto", abi_text.FORMAT, abi_sds.FORMAT, abi_sheets.XLS, abi_sheets.XLSX, eds.FORMAT,
+    rdml.FORMAT, cfx.FORMAT, cfx.XLSX, lightcycler.FORMAT, rotorgene.FORMAT, tidy_csv.FORMAT,
+    wide_csv.FORMAT,
 )  # fmt: skip
 
 
@@ -72,16 +127,20 @@ def _zip_format(raw: bytes, source: str) -> str:
         names = zipfile.ZipFile(io.BytesIO(raw)).namelist()
     except (zipfile.BadZipFile, ValueError, EOFError, OSError):
         raise InputFormatError(
-            "a damaged or truncated zip archive; expected an .xlsx workbook or an RDML file",
+            "a damaged or truncated zip archive; expected an .xlsx workbook, an RDML file or "
+            "an .eds run file",
             source=source,
         ) from None
     if "xl/workbook.xml" in names:
-        return abi_sheets.XLSX
-    xml_names = [n for n in names if n.lower().endswith(".xml")]
-    if xml_names and rdml.looks_like_xml(rdml.xml_head(raw, source)):
+        # a CFX table is told by its sheets' header rows; every other workbook is ABI's
+        return cfx.XLSX if cfx.looks_like_workbook(raw) else abi_sheets.XLSX
+    if eds.looks_like_members(names):
+        return eds.FORMAT
+    if rdml.is_archive(raw, source):
         return rdml.FORMAT
     raise InputFormatError(
-        "a zip archive that is neither an .xlsx workbook nor an RDML file", source=source
+        "a zip archive that is neither an .xlsx workbook, an RDML file nor an .eds run file",
+        source=source,
     )
 
 
@@ -89,12 +148,15 @@ def _binary_format(raw: bytes, source: str) -> str | None:
     """The format of a workbook or RDML file; None for text, decided once decoded."""
     if not raw or raw.isspace():  # no strip(): that would copy a large file
         raise InputFormatError("the file is empty; expected a qPCR run export", source=source)
-    if raw.startswith(b"PK\x03\x04"):
+    # some zip writers put a data-descriptor / spanned-archive marker before the first entry
+    if raw.startswith((b"PK\x03\x04", b"PK\x07\x08", b"PK00PK\x03\x04")):
         return _zip_format(raw, source)
     if raw.startswith(_OLE2):
         return abi_sheets.XLS
     if rdml.looks_like_xml(raw):
         return rdml.FORMAT
+    if rotorgene.looks_like(raw[:4096]):
+        return rotorgene.FORMAT
     return None
 
 
@@ -133,7 +195,7 @@ def detect_format(raw: bytes, source: str) -> str:
 
 def _limit(head: bytes) -> tuple[int, str]:
     """The size limit for a file that starts with ``head``, and why (see :mod:`.limits`)."""
-    if head.startswith((b"PK\x03\x04", _OLE2)):
+    if head.startswith((b"PK\x03\x04", b"PK\x07\x08", b"PK00", _OLE2)):
         return limits.MAX_FILE_BYTES, "a workbook or RDML archive is far smaller"
     if rdml.looks_like_xml(head):
         return limits.MAX_XML_BYTES, "an RDML file of a run is far smaller"
@@ -183,6 +245,8 @@ def read_run(path: str | Path, format: str = "auto") -> Plate:
     raw = read_file_bytes(file, expected, max_bytes, why)
     sha256 = hashlib.sha256(raw).hexdigest()
     name = _binary_format(raw, source) if format == "auto" else format
+    if name in _BINARY_PARTNER_READERS:
+        return _BINARY_PARTNER_READERS[name](raw, source, sha256, _read_partners(name, file))
     if name in _BINARY_READERS:
         return _BINARY_READERS[name](raw, source, sha256)
     # A text export: decoded once, and its bytes let go before it is parsed.
@@ -190,7 +254,37 @@ def read_run(path: str | Path, format: str = "auto") -> Plate:
     del raw
     if name is None:
         name = _text_format(text, source)
+    if name in _TEXT_PARTNER_READERS:
+        return _TEXT_PARTNER_READERS[name](text, source, sha256, _read_partners(name, file))
     return _TEXT_READERS[name](text, source, sha256)
+
+
+def _read_partners(name: str, file: Path) -> dict[Path, bytes]:
+    """The bytes of the other files of ``file``'s run, each within its size limit."""
+    found: dict[Path, bytes] = {}
+    for partner in _PARTNERS[name](file):
+        max_bytes, why = _limit(read_file_head(partner, "a partner file of the run"))
+        found[partner] = read_file_bytes(partner, "a partner file of the run", max_bytes, why)
+    return found
+
+
+def partner_files(path: str | Path, format: str) -> list[Path]:
+    """The other files of the run ``path`` belongs to, for a format whose runs span files.
+
+    Parameters
+    ----------
+    path
+        A file of the run.
+    format
+        Its format (``Plate.info.format``).
+
+    Returns
+    -------
+    list of Path
+        The run's other files found beside it; empty for single-file formats.
+    """
+    find = _PARTNERS.get(format)
+    return [] if find is None else find(Path(path))
 
 
 def read_through(path: str | Path) -> str | None:

@@ -5,10 +5,18 @@ rows, each located); :func:`read_sections` turns the sections into one Plate, wh
 they came from, so a column means the same in every layout. The sections read are
 ``[Sample Setup]``, ``[Results]``, ``[Multicomponent Data]`` (for the passive reference) and
 ``[Amplification Data]``; see :mod:`ikzf1assay.qpcr.readers.abi_text` for their columns.
+``[Melt Curve Raw Data]`` gives the melt curves (:mod:`._qs_melt`).
+
+The instrument's Ct is the ``CT`` (or ``Cq``) column, a threshold cycle (``RunInfo.ct_method``
+"threshold"); QuantStudio 6/7 Flex exports analysed with the relative-threshold method have a
+``CRT`` column instead ("relative threshold"): its ``Crt Threshold`` is a fraction of each
+curve's own amplification, not a fluorescence level, so it goes to ``RunInfo.settings``, not
+to the wells' ``threshold``.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from collections.abc import Iterator
@@ -19,6 +27,7 @@ from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.plate import (
     CurvePoint,
     Loc,
+    MeltPoint,
     Plate,
     Reaction,
     RunInfo,
@@ -27,11 +36,14 @@ from ikzf1assay.qpcr.plate import (
     normalise_task,
     normalise_well,
 )
+from ikzf1assay.qpcr.readers._qs_melt import melt_points
 from ikzf1assay.qpcr.readers.abi_table import Section, Table, header_key
 
 __all__ = ["KNOWN", "Section", "read_sections"]
 
-KNOWN = ("sample setup", "amplification data", "multicomponent data", "results")
+KNOWN = (
+    "sample setup", "amplification data", "multicomponent data", "results", "melt curve raw data"
+)  # fmt: skip
 
 
 class _Plate:
@@ -50,6 +62,8 @@ class _Plate:
         # The targets each section gives a well, with where, to find sections that disagree.
         self.targets_in: dict[str, dict[str, dict[str, Loc]]] = {}
         self.samples_in: dict[tuple[str, str], tuple[str, str, Loc]] = {}
+        # relative (Crt) thresholds by target: fractions, not fluorescence levels
+        self.relative: dict[str, set[str]] = {}
 
     def well_of(self, table: Table, line: Loc, row: list[str]) -> str:
         """The row's well, normalised (``A1``); an error naming the row when it is none."""
@@ -190,21 +204,25 @@ def _read_setup(plate: _Plate, t: Table) -> None:
         )
 
 
-def _read_results(plate: _Plate, t: Table) -> None:
+def _read_results(plate: _Plate, t: Table) -> str | None:
+    """Read [Results] into the reactions; the Ct method ("threshold", "relative threshold")."""
     results = t.section
-    if not t.has("CT"):
+    ct_name = "CT" if t.has("CT") else "CRT" if t.has("CRT") else None
+    if ct_name is None:
         plate.skipped.append(
-            Skipped(str(results.header_loc), "[Results] has no CT column (genotyping layout?)")
+            Skipped(
+                str(results.header_loc), "[Results] has no CT or CRT column (genotyping layout?)"
+            )
         )
-        return
+        return None
+    ct_index = t.index[header_key(ct_name)]
     for line, row in results.data():
         well = plate.well_of(t, line, row)
         target = t.text(row, "Target Name")
-        ct_index = t.index[header_key("CT")]
         if len(row) <= ct_index:
             raise t.error(
                 line,
-                f"row has {len(row)} fields, the CT column is field {ct_index + 1}; "
+                f"row has {len(row)} fields, the {ct_name} column is field {ct_index + 1}; "
                 "is the file truncated?",
             )
         if not plate.first_time(t, well, target, line, row):
@@ -212,17 +230,21 @@ def _read_results(plate: _Plate, t: Table) -> None:
         plate.agree(t, well, target, t.text(row, "Sample Name"), line)
         r = plate.reaction(well, target, line)
         plate.describe(t, row, r)
-        r.instrument_ct = _ct(t, line, row)
+        r.instrument_ct = _ct(t, line, row, ct_name)
         r.has_result = True
         r.instrument_amp = t.text(row, "Amp Status")
-        r.threshold = t.number(line, row, "Ct Threshold")
-        r.auto_threshold = _bool(t.text(row, "Automatic Ct Threshold"))
+        if ct_name == "CRT":
+            plate.relative.setdefault(target, set()).add(t.text(row, "Crt Threshold"))
+        else:
+            r.threshold = t.number(line, row, "Ct Threshold")
+            r.auto_threshold = _bool(t.text(row, "Automatic Ct Threshold"))
         r.baseline_start = t.number(line, row, "Baseline Start")
         r.baseline_end = t.number(line, row, "Baseline End")
         # omitted in either section is omitted: the lab took the well out
         r.omit = r.omit or bool(_bool(t.text(row, "Omit")))
         q = t.number(line, row, "Quantity")
         r.quantity = q if not math.isnan(q) else r.quantity
+    return "relative threshold" if ct_name == "CRT" else "threshold"
 
 
 def _passive_signal(plate: _Plate, t: Table, dye: str | None) -> dict[str, dict[float, float]]:
@@ -281,7 +303,14 @@ def read_sections(
     if (setup := by_name.get("sample setup")) is not None:
         _read_setup(plate, Table(setup, source, numbers))
     if (results := by_name.get("results")) is not None:
-        _read_results(plate, Table(results, source, numbers))
+        method = _read_results(plate, Table(results, source, numbers))
+        info = dataclasses.replace(info, ct_method=method, settings=_relative(settings, plate))
+    melt: list[MeltPoint] = []
+    if (melt_section := by_name.get("melt curve raw data")) is not None:
+        targets: dict[str, list[str]] = {}
+        for well, target in plate.reactions:
+            targets.setdefault(well, []).append(target)
+        melt = melt_points(Table(melt_section, source, numbers), plate.well_of, targets, skipped)
     passive: dict[str, dict[float, float]] = {}
     multi = by_name.get("multicomponent data")
     if multi is not None and len(multi):
@@ -297,7 +326,18 @@ def read_sections(
                     f"no {name} column; expected Well, Cycle, Target Name, Rn, Delta Rn",
                 )
         points = _curve_points(plate, t, passive)
-    return build_plate(info, plate.reactions.values(), points, skipped)
+    return build_plate(info, plate.reactions.values(), points, skipped, melt)
+
+
+def _relative(settings: dict[str, str], plate: _Plate) -> dict[str, str]:
+    """The settings with the relative (Crt) thresholds, one value or one per target."""
+    values = {target: "/".join(sorted(v - {""})) for target, v in plate.relative.items()}
+    values = {target: v for target, v in values.items() if v}
+    if len(set(values.values())) == 1:
+        settings["Crt Threshold"] = next(iter(values.values()))
+    elif values:
+        settings["Crt Threshold"] = "; ".join(f"{k}: {v}" for k, v in sorted(values.items()))
+    return settings
 
 
 def _curve_points(
@@ -338,11 +378,11 @@ def _curve_points(
         )
 
 
-def _ct(t: Table, line: Loc, row: list[str]) -> float:
-    value = t.text(row, "CT")
-    if value.strip().lower() in ("undetermined", "no ct", "no cq", ""):
+def _ct(t: Table, line: Loc, row: list[str], name: str = "CT") -> float:
+    value = t.text(row, name)
+    if value.strip().lower() in ("undetermined", "no ct", "no cq", "no crt", ""):
         return math.nan
-    return t.number(line, row, "CT")
+    return t.number(line, row, name)
 
 
 def _bool(text: str) -> bool | None:

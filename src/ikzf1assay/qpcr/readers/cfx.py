@@ -1,118 +1,115 @@
-"""Bio-Rad CFX Manager / CFX Maestro CSV exports.
+"""Bio-Rad CFX Manager / CFX Maestro exports: CSV files, or the same tables as ``.xlsx``.
 
-CFX writes each result as its own file, named ``<run> -  Quantification <what>.csv``:
+CFX writes each table of a run as its own file, named ``<run> -  <table>[_<FLUOR>].csv``:
 
-- ``Quantification Amplification Results_<FLUOR>.csv``: a blank first column, ``Cycle``,
-  then one column per well (``A1`` .. ``H12``) of RFU, one file per fluorophore;
-- ``Quantification Cq Results.csv`` (``_0`` in some versions): a blank first column, Well
-  (``A01``), Fluor, Target, Content (Unkn, NTC, Std, Pos Ctrl, Neg Ctrl, with replicate
-  numbers like ``Unkn-01``), Sample, Biological Set Name, Cq (``NaN`` when none), Starting
-  Quantity (SQ), ...
+- ``Quantification Amplification Results_<FLUOR>``: ``Cycle`` then RFU per well, one file per
+  fluorophore;
+- ``Quantification Cq Results`` (``_0`` in some versions): per well and fluor the target,
+  content, sample and Cq (``NaN`` when none);
+- ``Melt Curve RFU Results_<FLUOR>``: ``Temperature`` then RFU per well, read into the
+  Plate's ``melt`` table.
 
-Give either file: the other files of the same run are found beside it by CFX's own naming,
-and recorded in ``RunInfo.settings``. The fluorophore of an amplification file is taken from
-its name; curves are matched to targets through the Cq file's Well and Fluor. Without a Cq
-file the fluorophore stands in for the target. European exports (``;`` and decimal commas)
-are read as such.
+(:mod:`._cfx_tables` gives the columns.) CFX Maestro can write the same tables as ``.xlsx``
+workbooks, one per table with a sheet per fluorophore, or several tables in one workbook; a
+sheet is recognised by its header row (:mod:`._cfx_xlsx`).
+
+Give any file of a run: the others are found beside it by the pairing rule of
+:mod:`._cfx_names` (the run name left when the table's name is removed; spaces, hyphens,
+underscores and case alike; CSV with CSV, workbook with workbook), read by
+:func:`ikzf1assay.qpcr.readers.read_run` and handed to :func:`read` / :func:`read_xlsx` as
+``partners``; their hashes are recorded in ``RunInfo.settings`` (``file <name>``). A table's
+kind comes from its content, its fluorophore from its file or sheet name; curves are matched
+to targets through the Cq table's Well and Fluor. Without a Cq table the fluorophore stands in
+for the target, and the Plate's ``skipped`` says so. European exports (``;`` and decimal
+commas) are read as such. The Cq file does not say how Cq was determined (CFX's single
+threshold or its regression mode), so ``RunInfo.ct_method`` is left unset.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
+from collections.abc import Mapping
 from pathlib import Path
 
 from ikzf1assay._io import read_file_bytes
-from ikzf1assay._text import (
-    Numbers,
-    decode_text,
-    guess_delimiter,
-    split_line,
-    split_rows,
-)
-from ikzf1assay.errors import InputFormatError
+from ikzf1assay._text import decode_text, guess_delimiter, split_line, split_rows
 from ikzf1assay.qpcr.plate import (
     CurvePoint,
     Loc,
+    MeltPoint,
     Plate,
     Reaction,
     RunInfo,
     Skipped,
     build_plate,
-    normalise_task,
-    normalise_well,
 )
-from ikzf1assay.qpcr.readers import limits
+from ikzf1assay.qpcr.readers import _cfx_names, _cfx_xlsx, limits
+from ikzf1assay.qpcr.readers._cfx_tables import (
+    Table,
+    kind_of,
+    read_amplification,
+    read_cq,
+    read_melt,
+)
 
-__all__ = ["FORMAT", "looks_like", "read", "read_through"]
+__all__ = [
+    "FORMAT",
+    "XLSX",
+    "looks_like",
+    "looks_like_workbook",
+    "partners",
+    "read",
+    "read_through",
+    "read_xlsx",
+]
 
 FORMAT = "cfx-csv"
-_AMP_NAME = re.compile(
-    r"^(?P<base>.*?)\s*-\s*Quantification Amplification Results_(?P<fluor>[^.]+)\.csv$", re.I
-)
-_CQ_NAME = re.compile(r"^(?P<base>.*?)\s*-\s*Quantification Cq Results(_\d+)?\.csv$", re.I)
-_WELL_HEADER = re.compile(r"^[A-P]\d{1,2}$")
-# Looser than _AMP_NAME (no " - " needed): any file named like an amplification file is left
-# to its run's Cq results file when a folder is searched for exports.
-_PARTNER_FILE = re.compile(r"Quantification Amplification Results_[^.]+\.csv$", re.IGNORECASE)
+XLSX = "cfx-xlsx"
+INSTRUMENT = "Bio-Rad CFX"
 
 
 def _header(text: str) -> list[str]:
     first = next((ln for ln in text.split("\n") if ln.strip()), "")
-    return [f.strip().lower() for f in split_line(first, guess_delimiter(first))]
-
-
-def _kind(text: str) -> str | None:
-    header = _header(text)
-    if "cycle" in header[:2] and sum(1 for h in header if _WELL_HEADER.match(h.upper())) >= 1:
-        return "amplification"
-    if {"well", "fluor", "cq"} <= set(header):
-        return "cq"
-    return None
+    return split_line(first, guess_delimiter(first))
 
 
 def looks_like(text: str) -> bool:
-    """True for a CFX amplification or Cq results CSV."""
-    return _kind(text) is not None
+    """True for a CFX amplification, Cq results or melt RFU CSV (by its header row)."""
+    return kind_of(_header(text)) is not None
 
 
-def _rows(text: str) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    lines = text.split("\n")
-    start = next(i for i, ln in enumerate(lines) if ln.strip())
-    delimiter = guess_delimiter(lines[start])
-    header = split_line(lines[start], delimiter)
-    rows = [
-        (i + 1, fields)
-        for i, ln in enumerate(lines[start + 1 :], start=start + 1)
-        if ln.strip()
-        for fields in split_rows([ln], delimiter)
-    ]
-    return header, rows
+def looks_like_workbook(raw: bytes) -> bool:
+    """True for an ``.xlsx`` workbook with a sheet holding a CFX table (by its header row)."""
+    return _cfx_xlsx.looks_like(raw)
 
 
-def _partners(path: Path) -> tuple[list[Path], Path | None]:
-    """Amplification files and the Cq file of the run ``path`` belongs to."""
-    m = _AMP_NAME.match(path.name) or _CQ_NAME.match(path.name)
-    if m is None:
-        return ([path], None) if path.suffix.lower() == ".csv" else ([], None)
-    base = m.group("base")
-    amps, cq = [], None
-    for other in sorted(path.parent.iterdir()):
-        for pattern in (_AMP_NAME, _CQ_NAME):
-            om = pattern.match(other.name)
-            if om and om.group("base") == base:
-                if pattern is _AMP_NAME:
-                    amps.append(other)
-                else:
-                    cq = other
-    return amps, cq
+def partners(path: Path) -> list[Path]:
+    """The other files of the run ``path`` belongs to, found beside it by name.
+
+    Parameters
+    ----------
+    path
+        A file of a CFX run.
+
+    Returns
+    -------
+    list of Path
+        The run's other files (none when the name is no CFX table name).
+
+    Raises
+    ------
+    InputFormatError
+        When the pairing is ambiguous: two files fit one place of the run (both named).
+    """
+    return [p for p in _cfx_names.run_files(path).all() if p != path]
 
 
 def read_through(path: Path) -> str | None:
-    """Why ``path`` is not an export of its own, or None when it may be one.
+    """Why ``path`` is not an export of its own in a folder, or None when it may be one.
 
-    An amplification file is read with its run's Cq results file (which finds it by name),
-    so a folder's run is taken once, through its Cq results file.
+    A run is taken once, through its Cq results file (or, without one, its first
+    amplification file); its other files are read with it. Tables this reader does not read
+    (melt derivative, end point, ...) are named as such.
 
     Parameters
     ----------
@@ -124,173 +121,142 @@ def read_through(path: Path) -> str | None:
     str or None
         The reason to report when the file is not taken on its own.
     """
-    if _PARTNER_FILE.search(path.name):
-        return "CFX amplification file: read with its Cq results file"
-    return None
+    return _cfx_names.read_through(path)
 
 
-def _run_texts(
-    path: Path, text: str, kind: str | None
-) -> tuple[dict[Path, str], list[Path], Path | None, dict[str, str]]:
-    """The texts of the run's files, its amplification and Cq files, and their hashes."""
-    amp_files, cq_file = _partners(path) if path.exists() else ([], None)
-    texts: dict[Path, str] = {path: text}
-    settings: dict[str, str] = {}
-    for other in [*amp_files, *([cq_file] if cq_file else [])]:
-        if other not in texts:
-            other_raw = read_file_bytes(
-                other,
-                "a CFX export file of the same run",
-                limits.MAX_TEXT_BYTES,
-                "see ikzf1assay.qpcr.readers.limits",
-            )
-            texts[other] = decode_text(other_raw, str(other))
-            settings[f"file {other.name}"] = hashlib.sha256(other_raw).hexdigest()
-    if kind == "amplification" and path not in amp_files:
-        amp_files = [path]
-    if kind == "cq":
-        cq_file = path
-    return texts, amp_files, cq_file, settings
+def _csv_table(path: str, text: str, fluor: str) -> Table:
+    lines = text.split("\n")
+    start = next((i for i, ln in enumerate(lines) if ln.strip()), 0)
+    delimiter = guess_delimiter(lines[start] if lines else "")
+    header = split_line(lines[start], delimiter) if lines else []
+    table = Table(path, header, Loc(line=start + 1), fluor=fluor)
+    for i, ln in enumerate(lines[start + 1 :], start=start + 2):
+        if ln.strip():
+            table.rows.extend((Loc(line=i), fields) for fields in split_rows([ln], delimiter))
+    return table
 
 
-def _read_cq(
-    cq_file: Path, text: str
-) -> tuple[dict[tuple[str, str], Reaction], dict[tuple[str, str], str]]:
-    """The reactions of a Cq results file, and the target of each (well, fluor)."""
-    reactions: dict[tuple[str, str], Reaction] = {}
-    target_of: dict[tuple[str, str], str] = {}
-    header, rows = _rows(text)
-    numbers = Numbers.infer([f for _, r in rows for f in r])
-    col = {h.strip().lower(): i for i, h in enumerate(header)}
-    for need in ("well", "fluor", "cq"):
-        if need not in col:
-            raise InputFormatError(
-                f"no {need!r} column in the Cq results header", source=str(cq_file), line=1
-            )
-    for line, row in rows:
+def _fluor_of(path: Path) -> str:
+    name = _cfx_names.name_of(path)
+    return name.fluor if name is not None else ""
 
-        def get(name: str, row: list[str] = row) -> str:
-            i = col.get(name)
-            return row[i] if i is not None and i < len(row) else ""
 
-        if len(row) <= col["cq"]:
-            raise InputFormatError(
-                f"row has {len(row)} fields, Cq is field {col['cq'] + 1}; is the file truncated?",
-                source=str(cq_file),
-                line=line,
-            )
-        try:
-            well = normalise_well(get("well"))[0]
-            cq = numbers.parse(get("cq"))
-            sq = numbers.parse(get("starting quantity (sq)"))
-        except ValueError as exc:
-            raise InputFormatError(str(exc), source=str(cq_file), line=line) from None
-        fluor = get("fluor")
-        target = get("target") or fluor
-        target_of[(well, fluor)] = target
-        key = (well, target)
-        if key in reactions:
-            raise InputFormatError(
-                f"well {well} target {target!r} is listed twice; "
-                "expected one row per well and target",
-                source=str(cq_file),
-                line=line,
-            )
-        reactions[key] = Reaction(
-            well=well,
-            target=target,
-            sample=get("sample"),
-            task=normalise_task(get("content")),
-            reporter=fluor,
-            instrument_ct=cq,
-            quantity=sq,
-            has_result=True,
-            loc=Loc(line=line, file=str(cq_file)),
+def _own_partners(source: str) -> dict[Path, bytes]:
+    """The partner files' bytes, when the reader is called without them (not by read_run)."""
+    path = Path(source)
+    if not path.exists():
+        return {}
+    return {
+        p: read_file_bytes(
+            p, "a CFX export file of the same run", limits.MAX_TEXT_BYTES, "see limits"
         )
-    return reactions, target_of
+        for p in partners(path)
+    }
 
 
-def _read_amplification(
-    amp: Path, text: str, target_of: dict[tuple[str, str], str]
-) -> list[CurvePoint]:
-    """The readings of one amplification file, their targets taken from the Cq file."""
-    m = _AMP_NAME.match(amp.name)
-    fluors = {f for (_, f) in target_of}
-    fluor = m.group("fluor") if m else (next(iter(fluors)) if len(fluors) == 1 else "")
-    header, rows = _rows(text)
-    numbers = Numbers.infer([f for _, r in rows[:50] for f in r])
-    lowered = [h.strip().lower() for h in header]
-    if "cycle" not in lowered:
-        raise InputFormatError(
-            "no 'Cycle' column in the amplification header", source=str(amp), line=1
-        )
-    cycle_col = lowered.index("cycle")
-    wells = [(i, h.strip()) for i, h in enumerate(header) if _WELL_HEADER.match(h.strip().upper())]
-    points: list[CurvePoint] = []
-    for line, row in rows:
-        if len(row) < len(header):
-            raise InputFormatError(
-                f"row has {len(row)} of {len(header)} fields; is the file truncated?",
-                source=str(amp),
-                line=line,
-            )
-        try:
-            cycle = numbers.parse(row[cycle_col])
-        except ValueError as exc:
-            raise InputFormatError(f"Cycle: {exc}", source=str(amp), line=line) from None
-        for i, well_text in wells:
-            well = normalise_well(well_text)[0]
-            if not row[i]:
-                continue
-            try:
-                rfu = numbers.parse(row[i])
-            except ValueError as exc:
-                raise InputFormatError(
-                    f"well {well_text}: {exc}",
-                    source=str(amp),
-                    line=line,
-                    where=f"column {i + 1}",
-                ) from None
-            target = target_of.get((well, fluor), fluor)
-            points.append(CurvePoint(well, target, cycle, rfu, loc=Loc(line=line, file=str(amp))))
-    return points
+def _settings(given: Mapping[Path, bytes]) -> dict[str, str]:
+    return {f"file {p.name}": hashlib.sha256(raw).hexdigest() for p, raw in given.items()}
 
 
-def read(text: str, source: str, sha256: str) -> Plate:
-    """Read a CFX run from one of its CSV files (the others are found beside it).
+def read(
+    text: str, source: str, sha256: str, partners: Mapping[Path, bytes] | None = None
+) -> Plate:
+    """Read a CFX run from one of its CSV files and the run's other files.
 
     Parameters
     ----------
     text
         The decoded content of the file given.
     source
-        Its path: the run's other files are looked for beside it.
+        Its path.
     sha256
         The hash of the file given.
+    partners
+        The bytes of the run's other files (:func:`partners`), as read by ``read_run``; when
+        None, they are found and read here.
 
     Returns
     -------
     Plate
         The run; the other files read and their hashes are in ``RunInfo.settings``.
     """
-    texts, amp_files, cq_file, settings = _run_texts(Path(source), text, _kind(text))
-    skipped: list[Skipped] = []
-    reactions: dict[tuple[str, str], Reaction] = {}
-    target_of: dict[tuple[str, str], str] = {}  # (well, fluor) -> target
-    if cq_file is not None:
-        reactions, target_of = _read_cq(cq_file, texts[cq_file])
-    else:
-        skipped.append(
-            Skipped(
-                source, "no 'Quantification Cq Results' file beside it: no Cq, samples or targets"
-            )
-        )
-    points = [p for amp in amp_files for p in _read_amplification(amp, texts[amp], target_of)]
-    if not amp_files:
-        skipped.append(
-            Skipped(source, "no 'Quantification Amplification Results' file beside it: no curves")
-        )
+    given = _own_partners(source) if partners is None else partners
+    tables = [_csv_table(source, text, _fluor_of(Path(source)))]
+    for path, raw in given.items():
+        tables.append(_csv_table(str(path), decode_text(raw, str(path)), _fluor_of(path)))
     info = RunInfo(
-        format=FORMAT, file_name=source, sha256=sha256, instrument="Bio-Rad CFX", settings=settings
+        format=FORMAT,
+        file_name=source,
+        sha256=sha256,
+        instrument=INSTRUMENT,
+        settings=_settings(given),
     )
-    return build_plate(info, reactions.values(), points, skipped)
+    return _assemble(info, tables, [])
+
+
+def read_xlsx(
+    raw: bytes, source: str, sha256: str, partners: Mapping[Path, bytes] | None = None
+) -> Plate:
+    """Read a CFX run from one of its ``.xlsx`` workbooks and the run's other workbooks.
+
+    Parameters
+    ----------
+    raw
+        The workbook given.
+    source
+        Its path.
+    sha256
+        Its hash.
+    partners
+        The bytes of the run's other workbooks, as for :func:`read`.
+
+    Returns
+    -------
+    Plate
+        The run; sheets that hold no CFX table are listed in ``skipped``.
+    """
+    given = _own_partners(source) if partners is None else partners
+    tables, skipped = _cfx_xlsx.tables(raw, source, _fluor_of(Path(source)))
+    for path, other in given.items():
+        more, more_skipped = _cfx_xlsx.tables(other, str(path), _fluor_of(path))
+        tables += more
+        skipped += more_skipped
+    info = RunInfo(
+        format=XLSX,
+        file_name=source,
+        sha256=sha256,
+        instrument=INSTRUMENT,
+        software="CFX Maestro",
+        settings=_settings(given),
+    )
+    return _assemble(info, tables, skipped)
+
+
+def _assemble(info: RunInfo, tables: list[Table], skipped: list[Skipped]) -> Plate:
+    """The Plate of a run's tables: Cq first (it names the targets), then curves and melt."""
+    source = info.file_name
+    by_kind: dict[str | None, list[Table]] = {}
+    for table in tables:
+        by_kind.setdefault(table.kind, []).append(table)
+    for table in by_kind.pop(None, []):
+        skipped.append(Skipped(table.file, "not a CFX amplification, Cq or melt RFU table"))
+    reactions: list[Reaction] = []  # build_plate refuses a reaction listed twice, differently
+    target_of: dict[tuple[str, str], str] = {}  # (well, fluor) -> target
+    cq_tables = by_kind.get("cq", [])
+    for table in cq_tables:
+        more, more_targets = read_cq(table)
+        reactions += more.values()
+        target_of.update(more_targets)
+    if not cq_tables:
+        skipped.append(
+            Skipped(source, "no 'Quantification Cq Results' beside it: no Cq, samples or targets")
+        )
+    points: list[CurvePoint] = [
+        p for t in by_kind.get("amplification", []) for p in read_amplification(t, target_of)
+    ]
+    melt: list[MeltPoint] = [m for t in by_kind.get("melt", []) for m in read_melt(t, target_of)]
+    if not by_kind.get("amplification"):
+        skipped.append(
+            Skipped(source, "no 'Quantification Amplification Results' beside it: no curves")
+        )
+    return build_plate(info, reactions, points, skipped, melt=melt)

@@ -1,0 +1,1 @@
+"""SYNTHETIC Bio-Rad CFX export variants (written by generate.py)."""

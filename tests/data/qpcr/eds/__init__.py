@@ -1,0 +1,1 @@
+"""SYNTHETIC .eds fixtures and their generator (a package, so that mypy tells the generators apart)."""

@@ -1,0 +1,1 @@
+"""SYNTHETIC LightCycler 480 fixtures (a package so that mypy tells the generate.py scripts apart)."""

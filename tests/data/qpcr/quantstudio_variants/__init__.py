@@ -1,0 +1,1 @@
+"""SYNTHETIC QuantStudio Design & Analysis workbook variants (written by generate.py)."""

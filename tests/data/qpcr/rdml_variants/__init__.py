@@ -1,0 +1,1 @@
+"""SYNTHETIC RDML variants (written by generate.py)."""

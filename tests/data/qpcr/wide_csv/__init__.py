@@ -1,0 +1,1 @@
+"""SYNTHETIC fixtures and their generator (a package so that mypy names the generator apart)."""
