@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 import ikzf1assay.qpcr as qpcr
+from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.readers import cfx, find_exports, read_run, read_through
 
 GOOD = Path(__file__).parent / "data" / "qpcr" / "good"
@@ -193,3 +194,22 @@ def test_partner_files_are_declared_per_format() -> None:
     )
     assert readers._PARTNERS["lightcycler480"] is readers.lightcycler.partners
     assert cfx.partners(Path("no such folder/run.txt")) == []
+
+
+@pytest.mark.parametrize(
+    ("content", "kind"),
+    [
+        ("Well,Sample,Target,Copies/µL,Partitions (valid),Positives\nA1,S1,T,12.5,20000,310\n",
+         "a digital PCR export"),
+        ("Well\tSample Name\tSNP Assay Name\tAllele 1\tAllele 2\tCall\nA1\tS1\trs1\t1.2\t0.1\tXX\n",
+         "a genotyping export"),
+    ],
+)  # fmt: skip
+def test_exports_without_amplification_data_say_so_in_one_line(
+    tmp_path: Path, content: str, kind: str
+) -> None:
+    path = tmp_path / "SYNTHETIC_other_run.csv"
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputFormatError, match=f"{kind}: holds no amplification data") as info:
+        read_run(path)
+    assert "\n" not in str(info.value)

@@ -287,7 +287,11 @@ def test_run_report_has_a_melt_section(assay: Assay, simulated: tuple[object, Pl
     assert f"<title>{first['well']} &lt;script&gt;" in section
     assert "-dF/dT" in section
     assert "temperature (°C)" in section
-    assert section.count("<tr>") == len(plate.wells) + 1  # the peak table
+    peak_table = section[section.index('<table class="melt">') :].split("</table>")[0]
+    assert peak_table.count("<tr>") == len(plate.wells) + 1  # the peak table
+    reactions = section[section.index('<table class="melt-reactions">') :].split("</table>")[0]
+    assert reactions.count("<tr>") == 1 + len(assay.reactions)  # window and predicted Tm
+    assert "pass <code>--locus FILE</code>" in section
     assert "peak 8" in section  # each well's peak, e.g. "peak 85.1 °C"
 
 

@@ -295,3 +295,40 @@ def test_dye_run_without_melt_data_makes_positives_inconclusive(
         else:  # a curve in a dye assay is not proof of the product
             assert dye.loc[sample, "call"] == "inconclusive"
             assert "product identity not checked" in str(dye.loc[sample, "reason"])
+
+
+def test_call_with_a_locus_shows_the_predicted_product_tm(tmp_path: Path) -> None:
+    """`call --locus FILE`: the report's melt section gives each reaction's product Tm
+    predicted from the locus (SYNTHETIC stand-in written as a locus file), equal to
+    predicted_product_tms on that locus; without --locus it says how to get it."""
+    import io
+    import re
+
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.cli import main
+    from ikzf1assay.primers.product_tm import predicted_product_tms
+    from ikzf1assay.reference import all_alleles, locus_contig_name, synthetic_locus
+    from ikzf1assay.reference.synthetic import write_fasta
+
+    assay = load_assay(None)
+    locus = synthetic_locus(assay)
+    locus_file = write_fasta(
+        tmp_path / "SYNTHETIC_locus.fa", {locus_contig_name(locus.model): locus.sequence}
+    )
+    export = Path(__file__).parent.parent / "src" / "ikzf1assay" / "data" / "demo_run_abi7500.txt"
+    out = tmp_path / "out"
+    argv = ["call", str(export), "-o", str(out), "--locus", str(locus_file)]
+    assert main(argv, out=io.StringIO()) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    expected = predicted_product_tms(assay, all_alleles(locus))
+    for r in assay.reactions:
+        own = expected[(expected["deletion"] == r.deletion) & (expected["allele"] == r.deletion)]
+        tm = float(own.loc[own["counts"].astype(bool), "predicted_tm"].iloc[0])
+        row = re.search(
+            rf"<tr><td>{re.escape(r.deletion)}</td><td>[^<]*</td><td>([^<]*)</td>", html
+        )
+        assert row, r.deletion
+        assert row.group(1).startswith(f"{tm:.1f} °C ("), (r.deletion, row.group(1))
+    plain = tmp_path / "plain"
+    assert main(["call", str(export), "-o", str(plain)], out=io.StringIO()) == 0
+    assert "pass <code>--locus FILE</code>" not in (plain / "report.html").read_text("utf-8")

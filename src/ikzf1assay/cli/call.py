@@ -47,18 +47,21 @@ def _call_settings(args: argparse.Namespace, batch: bool) -> Any:
 def _call(args: argparse.Namespace, out: TextIO) -> int:
     from ikzf1assay.assay import load_assay
     from ikzf1assay.calling import read_layout
-    from ikzf1assay.workflows.run import call_export
+    from ikzf1assay.workflows.run import call_export, predicted_tm_from_locus
 
     assay = load_assay(args.assay)
+    predicted = (
+        None if args.locus is None else predicted_tm_from_locus(assay, args.locus, args.build)
+    )
     layout = read_layout(args.layout, assay) if args.layout else None
     exports: list[Path] = args.export
     batch = len(exports) > 1 or exports[0].is_dir()
     settings = _call_settings(args, batch)
     if batch:
-        return _call_batch(args, out, assay, layout, settings)
-    inputs = [p for p in (args.assay, args.layout) if p is not None]
+        return _call_batch(args, out, assay, layout, settings, predicted)
+    inputs = [p for p in (args.assay, args.layout, args.locus) if p is not None]
     called = call_export(
-        exports[0], assay, args.output, layout, settings, args.input_format, inputs
+        exports[0], assay, args.output, layout, settings, args.input_format, inputs, predicted
     )
     print_run(called, args.format, out)
     return 0
@@ -89,7 +92,12 @@ def _controls_text(controls: Any) -> str:
 
 
 def _call_batch(
-    args: argparse.Namespace, out: TextIO, assay: Any, layout: Any, settings: Any
+    args: argparse.Namespace,
+    out: TextIO,
+    assay: Any,
+    layout: Any,
+    settings: Any,
+    predicted: Any = None,
 ) -> int:
     from rich.console import Console
     from rich.progress import Progress
@@ -106,7 +114,7 @@ def _call_batch(
         task = progress.add_task("calling runs", total=len(exports))
         result = call_batch(
             exports, assay, args.output, layout, settings,
-            lambda _: progress.advance(task), skipped=skipped,
+            lambda _: progress.advance(task), skipped=skipped, predicted_tm=predicted,
         )  # fmt: skip
     if not result.calls.empty:
         out.write(
@@ -164,6 +172,14 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     call.add_argument(
         "--layout-strict", action="store_true", help="the layout must name every well"
     )
+    call.add_argument(
+        "--locus",
+        type=Path,
+        metavar="FILE",
+        help="a reference locus (ikzf1assay reference fetch): the report shows each product's "
+        "predicted Tm beside the measured melt peaks (never used to decide)",
+    )
+    call.add_argument("--build", default="GRCh38", help="the locus's build: GRCh38 or GRCh37")
     add_input_format(call)
     call.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
     call.set_defaults(handler=_call)

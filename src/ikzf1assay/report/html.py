@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import RunCalls
@@ -106,8 +107,47 @@ def _melt_of(calls: RunCalls, melt: MeltCalls | None) -> MeltCalls | None:
     return melt if melt is not None else calls.melt
 
 
+def _melt_reactions(
+    calls: RunCalls, assay: Assay, predicted_tm: pd.DataFrame | None
+) -> list[dict[str, str]]:
+    """Per deletion reaction: the product window of a dye assay (from this run's positive
+    controls) and the product Tm predicted from a locus, shown beside the measured peaks."""
+    windows = calls.melt_windows
+    rows = []
+    for r in assay.reactions:
+        w = windows[windows["reaction"] == r.deletion] if len(windows) else windows
+        window = "; ".join(
+            f"{lo:.1f}-{hi:.1f} °C ({wells})" if np.isfinite(lo) else str(status)
+            for lo, hi, wells, status in zip(
+                w["low"].astype(float), w["high"].astype(float), w["positive_control_wells"],
+                w["status"], strict=True,
+            )
+        )  # fmt: skip
+        predicted = "-"
+        if predicted_tm is not None and len(predicted_tm):
+            own = predicted_tm[
+                (predicted_tm["deletion"] == r.deletion)
+                & (predicted_tm["allele"] == r.deletion)
+                & predicted_tm["counts"].astype(bool)
+            ]
+            predicted = (
+                ", ".join(
+                    f"{tm:.1f} °C ({size} bp)"
+                    for tm, size in zip(own["predicted_tm"], own["size"], strict=True)
+                    if tm is not None and np.isfinite(float(tm))
+                )
+                or "no product predicted"
+            )
+        rows.append({"reaction": r.deletion, "window": window or "-", "predicted": predicted})
+    return rows
+
+
 def render_run_report(
-    calls: RunCalls, plate: Plate, assay: Assay, melt: MeltCalls | None = None
+    calls: RunCalls,
+    plate: Plate,
+    assay: Assay,
+    melt: MeltCalls | None = None,
+    predicted_tm: pd.DataFrame | None = None,
 ) -> str:
     """The report as one HTML string: no external resource, every name escaped.
 
@@ -118,6 +158,10 @@ def render_run_report(
     melt : MeltCalls, optional
         The run's melt analysis for the "Melt curves" section; None: the one the calls
         carry (``RunCalls.melt``: None when the export has no melt curves).
+    predicted_tm : DataFrame, optional
+        Products' predicted Tm per reaction and allele
+        (:func:`ikzf1assay.primers.product_tm.predicted_product_tms`, from a locus): shown
+        beside the measured peaks, never used to decide.
 
     Returns
     -------
@@ -154,6 +198,9 @@ def render_run_report(
         plot_note=plot_note,
         melt_figures=[] if melt is None else melt_figures(melt, groups=groups),
         melt_peaks=[] if melt is None else melt_peak_rows(melt, groups),
+        melt_reactions=_melt_reactions(calls, assay, predicted_tm),
+        chemistry=assay.chemistry,
+        predicted_given=predicted_tm is not None,
         several_runs=calls.wells["run"].nunique() > 1,
         omitted=omitted[["well", "sample", "reaction", "omit_reason"]].to_dict("records"),
         flags=_flags(calls),

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pandas as pd
+
 from ikzf1assay._tsv import write_tsv
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling.calls import CallSettings, RunCalls
@@ -26,6 +28,7 @@ def write_run_files(
     assay: Assay,
     folder: Path,
     settings: CallSettings | None = None,
+    predicted_tm: pd.DataFrame | None = None,
 ) -> list[Path]:
     """Write calls.tsv, wells.tsv, provenance.json and report.html into ``folder`` as it is.
 
@@ -36,6 +39,10 @@ def write_run_files(
     ----------
     calls, plate, assay, settings
         A called run and what it was called with.
+    predicted_tm
+        Predicted product Tm per reaction and allele
+        (:func:`ikzf1assay.primers.product_tm.predicted_product_tms`), shown in the report's
+        melt section beside the measured peaks; None when no locus was given.
     folder
         The folder to write into; created if needed.
 
@@ -53,5 +60,7 @@ def write_run_files(
         + "\n",
         encoding="utf-8",
     )
-    paths[3].write_text(html.render_run_report(calls, plate, assay), encoding="utf-8")
+    paths[3].write_text(
+        html.render_run_report(calls, plate, assay, predicted_tm=predicted_tm), encoding="utf-8"
+    )
     return paths

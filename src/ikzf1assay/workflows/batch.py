@@ -105,6 +105,7 @@ def _call_each(
     settings: CallSettings | None,
     advance: Callable[[Path], None] | None,
     log_file: TextIO,
+    predicted_tm: pd.DataFrame | None = None,
 ) -> tuple[list[pd.DataFrame], list[dict[str, str]]]:
     frames: list[pd.DataFrame] = []
     errors: list[dict[str, str]] = []
@@ -122,7 +123,7 @@ def _call_each(
             seen_runs |= run
             calls = call_run(plate, assay, layout, settings)
             folder = stage / _folder_name(export, taken)
-            write_run_files(calls, plate, assay, folder, settings)
+            write_run_files(calls, plate, assay, folder, settings, predicted_tm)
             frames.append(calls.samples.assign(export=export.name))
             log_file.write(f"called: {export} -> {folder.name}/\n")
         except Exception as exc:
@@ -153,6 +154,7 @@ def call_batch(
     settings: CallSettings | None = None,
     advance: Callable[[Path], None] | None = None,
     skipped: Sequence[tuple[Path, str]] = (),
+    predicted_tm: pd.DataFrame | None = None,
 ) -> BatchResult:
     """Call each export into ``outdir/<export name>/``; combine the calls; write the batch.
 
@@ -173,6 +175,9 @@ def call_batch(
     skipped
         Files not called and why (from :func:`ikzf1assay.qpcr.readers.find_exports`),
         written to skipped.tsv.
+    predicted_tm
+        Products' predicted Tm, shown in each run report's melt section (see
+        :func:`ikzf1assay.workflows.run.predicted_tm_from_locus`).
 
     Returns
     -------
@@ -186,7 +191,9 @@ def call_batch(
     """
     try:
         with atomic_output(outdir, inputs=exports) as stage:
-            return _write_batch(exports, assay, stage, layout, settings, advance, skipped)
+            return _write_batch(
+                exports, assay, stage, layout, settings, advance, skipped, predicted_tm
+            )
     except OSError as exc:
         raise FileAccessError(
             f"cannot write outputs: {exc.strerror or exc}", source=outdir
@@ -201,10 +208,13 @@ def _write_batch(
     settings: CallSettings | None,
     advance: Callable[[Path], None] | None,
     skipped: Sequence[tuple[Path, str]],
+    predicted_tm: pd.DataFrame | None = None,
 ) -> BatchResult:
     with (stage / "batch.log").open("w", encoding="utf-8") as log_file:
         log_file.write(f"batch of {len(exports)} exports, started {dt.datetime.now():%c}\n")
-        frames, errors = _call_each(exports, assay, stage, layout, settings, advance, log_file)
+        frames, errors = _call_each(
+            exports, assay, stage, layout, settings, advance, log_file, predicted_tm
+        )
     combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not combined.empty:
         combined = combined[["export", *[c for c in combined.columns if c != "export"]]]

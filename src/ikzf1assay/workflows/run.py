@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pandas as pd
+
 from ikzf1assay._outdir import atomic_output
 from ikzf1assay.assay import Assay
 from ikzf1assay.calling import CallSettings, RunCalls
@@ -87,12 +89,13 @@ def call_into(
     layout: Layout | None = None,
     settings: CallSettings | None = None,
     input_format: str = "auto",
+    predicted_tm: pd.DataFrame | None = None,
 ) -> CalledRun:
     """Read and call ``export``; write its files into ``folder`` as it is (a staging folder).
 
     Parameters
     ----------
-    export, assay, layout, settings, input_format
+    export, assay, layout, settings, input_format, predicted_tm
         As for :func:`call_export`.
     folder
         A folder of its own, e.g. one handed out by :func:`ikzf1assay._outdir.atomic_output`;
@@ -111,7 +114,11 @@ def call_into(
     plate = read_run(export, format=input_format)
     require_amplification(plate, export)
     calls = calling.call_run(plate, assay, layout, settings)
-    files = [] if folder is None else write_run_files(calls, plate, assay, folder, settings)
+    files = (
+        []
+        if folder is None
+        else write_run_files(calls, plate, assay, folder, settings, predicted_tm)
+    )
     return CalledRun(plate, calls, assay, settings, files)
 
 
@@ -123,6 +130,7 @@ def call_export(
     settings: CallSettings | None = None,
     input_format: str = "auto",
     inputs: Iterable[Path] = (),
+    predicted_tm: pd.DataFrame | None = None,
 ) -> CalledRun:
     """Read one run export, call its samples and, with ``outdir``, write the run's outputs.
 
@@ -142,6 +150,9 @@ def call_export(
         As for :func:`ikzf1assay.calling.call_run`.
     input_format
         A name of :data:`ikzf1assay.qpcr.FORMATS`; ``auto`` detects it from the content.
+    predicted_tm
+        Products' predicted Tm (:func:`predicted_tm_from_locus`), shown in the report's melt
+        section; None: not shown.
     inputs
         Other files the run reads (the assay and layout files as given): like ``export``,
         refused when inside ``outdir``, which is replaced as a whole.
@@ -157,15 +168,40 @@ def call_export(
         The outputs cannot be written (or the export cannot be read).
     """
     if outdir is None:
-        return call_into(export, assay, None, layout, settings, input_format)
+        return call_into(export, assay, None, layout, settings, input_format, predicted_tm)
     try:
         with atomic_output(outdir, [export, *inputs]) as stage:
-            called = call_into(export, assay, stage, layout, settings, input_format)
+            called = call_into(export, assay, stage, layout, settings, input_format, predicted_tm)
     except OSError as exc:
         raise cannot_write(exc, outdir) from None
     return CalledRun(
         called.plate, called.calls, assay, settings, [outdir / p.name for p in called.files]
     )
+
+
+def predicted_tm_from_locus(assay: Assay, locus: Path, build: str = "GRCh38") -> pd.DataFrame:
+    """Each reaction's products on the wild type and deletion alleles of a reference locus,
+    with their predicted Tm, for the run report's melt section (shown, never used to decide).
+
+    Parameters
+    ----------
+    assay
+        The assay (primers, reactions, salt conditions).
+    locus
+        A locus file (``ikzf1assay reference fetch``) or an indexed genome FASTA holding it.
+    build
+        The genome build of its coordinates (GRCh38 or GRCh37).
+
+    Returns
+    -------
+    DataFrame
+        :data:`ikzf1assay.primers.product_tm.PREDICTED_TM_COLUMNS`, the default breakpoints
+        of each deletion.
+    """
+    from ikzf1assay.primers.product_tm import predicted_product_tms
+    from ikzf1assay.reference import all_alleles, load_locus
+
+    return predicted_product_tms(assay, all_alleles(load_locus(locus, build)))
 
 
 def write_run_outputs(

@@ -160,10 +160,25 @@ def _binary_format(raw: bytes, source: str) -> str | None:
     return None
 
 
+# exports of other kinds of run that hold no amplification data, told by words of their head
+_NO_AMPLIFICATION_KINDS = (
+    (("partitions", "copies/µl", "copies/ul", "dpcr", "digital pcr"), "a digital PCR export"),
+    (("allele 1", "allele1", "allele x", "snp assay", "genotyping"), "a genotyping export"),
+)
+
+
 def _text_format(text: str, source: str) -> str:
     for name, looks_like in _TEXT_DETECTORS.items():
         if looks_like(text):
             return name
+    head = text[:8192].casefold()
+    for words, kind in _NO_AMPLIFICATION_KINDS:
+        if any(w in head for w in words):
+            raise InputFormatError(
+                f"{kind}: holds no amplification data (no curve and no Ct per cycle); "
+                "expected a real-time PCR run export",
+                source=source,
+            )
     raise InputFormatError(
         "not a qPCR export this version reads; expected one of: " + ", ".join(FORMATS[1:]),
         source=source,
