@@ -66,6 +66,7 @@ from ikzf1assay.calling.calls import _threshold_mode
 from ikzf1assay.errors import IkzfAssayError
 from ikzf1assay.qpcr import Plate, read_run
 from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
+from ikzf1assay.qpcr.plate import NON_THRESHOLD_CT_METHODS
 from ikzf1assay.qpcr.readers import read_through
 
 __all__ = [
@@ -98,7 +99,7 @@ NOT_RUN_FILES = (
 
 OURS = ("yes", "review", "no")
 # instrument Ct methods that are not a crossing of a threshold we could apply ourselves
-NOT_THRESHOLD_CT = frozenset({"second-derivative maximum", "relative threshold"})
+NOT_THRESHOLD_CT = NON_THRESHOLD_CT_METHODS
 INSTRUMENT = ("amp", "not_amp", "none")
 INSTRUMENT_LABEL = {
     "amp": "instrument amp",

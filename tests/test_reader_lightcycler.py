@@ -321,17 +321,20 @@ def test_real_raw_data_and_cp(real: Plate) -> None:
 
 @needs_real
 def test_real_ct_against_cp(real: Plate) -> None:
-    """A threshold Ct against the second-derivative maximum: measured r 0.9978, median
-    offset +0.91 cycles over the 125 wells we call yes (all have a Cp)."""
+    """A threshold Ct against the second-derivative maximum: measured r 0.9851, median
+    offset +0.99 cycles over the 147 wells we call yes (all have a Cp). A Cp is no threshold
+    crossing, so its value is not compared well by well (RunInfo.ct_method; only its yes/no
+    is): the 22 wells whose offset departs more than a cycle from the median are yes, not
+    review, and widen the scatter (r was 0.9978 over the 125 others)."""
     table = analyse_curves(real).table
     cp = table["instrument_ct"]
     yes = table["amplification"] == "yes"
-    assert yes.sum() >= 100
+    assert yes.sum() >= 140
     assert cp[yes].notna().all()  # every yes has a Cp
     assert cp[table["amplification"] == "no"].isna().all()  # every no has none
     r = np.corrcoef(table.loc[yes, "ct"], cp[yes])[0, 1]
     offset = float(np.median(table.loc[yes, "ct"] - cp[yes]))
-    assert r > 0.99
+    assert r > 0.98
     assert 0.5 < offset < 1.5
 
 

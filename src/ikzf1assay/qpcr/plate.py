@@ -73,6 +73,7 @@ from ikzf1assay.errors import InputFormatError
 __all__ = [
     "CURVE_COLUMNS",
     "MELT_COLUMNS",
+    "NON_THRESHOLD_CT_METHODS",
     "TASKS",
     "WELL_COLUMNS",
     "CurvePoint",
@@ -94,6 +95,10 @@ WELL_COLUMNS = [
 ]  # fmt: skip
 CURVE_COLUMNS = ["run", "well", "target", "cycle", "rn", "delta_rn", "passive_ref"]
 MELT_COLUMNS = ["run", "well", "target", "temperature", "fluorescence"]
+# RunInfo.ct_method values that are not the crossing of a threshold: a LightCycler Cp (the
+# second-derivative maximum) or a QuantStudio Crt. Their offset to a threshold Ct varies with
+# each curve's shape, so neither sets a threshold nor is compared cycle for cycle.
+NON_THRESHOLD_CT_METHODS = frozenset({"second-derivative maximum", "relative threshold"})
 TASKS = ("UNKNOWN", "NTC", "STANDARD", "POSITIVE_CONTROL", "NEGATIVE_CONTROL", "OTHER", "")
 
 _TASK_WORDS = {

@@ -55,7 +55,7 @@ from ikzf1assay.qpcr.curves._arrays import curve_matrices
 from ikzf1assay.qpcr.curves._pipeline import analyse_matrix
 from ikzf1assay.qpcr.curves._shape import fit_logistic
 from ikzf1assay.qpcr.curves._table import target_table, well_table
-from ikzf1assay.qpcr.plate import Plate
+from ikzf1assay.qpcr.plate import NON_THRESHOLD_CT_METHODS, Plate
 
 __all__ = [
     "AMPLIFICATION_RULE",
@@ -236,7 +236,9 @@ def analyse_curves(plate: Plate, settings: CurveSettings | None = None) -> Curve
         index, x, raw, rox = curve_matrices(plate.curves)
         # Below 5 cycles nothing can be smoothed; every such curve is TOO_SHORT in the table.
         if len(index) and raw.shape[1] >= 5:
-            result = analyse_matrix(raw, rox, x, _facts(plate.wells, index), st, mode)
+            comparable = plate.info.ct_method not in NON_THRESHOLD_CT_METHODS
+            facts = _facts(plate.wells, index, comparable)
+            result = analyse_matrix(raw, rox, x, facts, st, mode)
         del raw, rox
     if plate.wells.empty:
         table = pd.DataFrame([])
@@ -252,8 +254,14 @@ def analyse_curves(plate: Plate, settings: CurveSettings | None = None) -> Curve
     return CurveCalls(table=table[CURVE_TABLE_COLUMNS], targets=targets, settings=st)
 
 
-def _facts(wells: pd.DataFrame, index: pd.DataFrame) -> dict[str, np.ndarray]:
-    """What the export says about each analysed reaction, in the matrix's row order."""
+def _facts(
+    wells: pd.DataFrame, index: pd.DataFrame, ct_comparable: bool = True
+) -> dict[str, np.ndarray]:
+    """What the export says about each analysed reaction, in the matrix's row order.
+
+    ``ct_comparable`` is False when the instrument's Ct is not a threshold crossing
+    (:data:`~ikzf1assay.qpcr.plate.NON_THRESHOLD_CT_METHODS`): its value is then not compared
+    with ours (its yes/no still is)."""
     info = wells.set_index(["run", "well", "target"]).loc[pd.MultiIndex.from_frame(index)]
     codes, groups = pd.factorize(
         (index["run"].astype(str) + "\x00" + index["target"].astype(str)).to_numpy()
@@ -267,4 +275,5 @@ def _facts(wells: pd.DataFrame, index: pd.DataFrame) -> dict[str, np.ndarray]:
     facts["target"] = index["target"].to_numpy(dtype=object)
     facts["codes"] = np.asarray(codes, dtype=np.intp)
     facts["n_groups"] = np.array([len(groups)])
+    facts["ct_comparable"] = np.full(len(index), ct_comparable)
     return facts

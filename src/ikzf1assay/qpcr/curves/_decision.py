@@ -68,7 +68,12 @@ def doubts(
     offset = pd.Series(np.where(v["inst_yes"] & ~replaced, ct_all - inst_ct, np.nan))
     offset_med = offset.groupby(codes).transform("median").to_numpy()
     offset_med = np.where(np.isfinite(offset_med), offset_med, 0.0)
-    ct_disagrees = (np.abs(ct_all - inst_ct - offset_med) > st.instrument_tolerance) & ~replaced
+    # A Cp or Crt is no threshold crossing: its value is not compared, only its yes/no.
+    ct_disagrees = (
+        (np.abs(ct_all - inst_ct - offset_med) > st.instrument_tolerance)
+        & ~replaced
+        & v["ct_comparable"]
+    )
     crossed = np.isfinite(v["crossing"])
     found = {
         "NOISY": v["r2"] < st.r2_min,

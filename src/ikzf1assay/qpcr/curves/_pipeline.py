@@ -134,6 +134,7 @@ def analyse_matrix(
     v["in_rise"] = np.isfinite(v["crossing"]) & (v["crossing"] <= v["sdm"] + 1.5)
     v["ct_all"] = np.where(v["in_rise"], v["crossing"], np.nan)
     v["instrument_ct"] = facts["instrument_ct"]
+    v["ct_comparable"] = facts.get("ct_comparable", np.ones(len(v["ct_all"]), dtype=bool))
     v["inst_yes"], v["inst_no"] = instrument_calls(
         facts["instrument_ct"], facts["instrument_amp"], facts["has_result"], v["x_last"]
     )
