@@ -24,18 +24,22 @@ from ikzf1assay.cohort.competing import (
 from ikzf1assay.cohort.cox import CoxResult, PHTest, Screen, cox, ph_test, screen_and_fit
 from ikzf1assay.cohort.endpoints import EndpointDefinitions, Endpoints, derive_endpoints
 from ikzf1assay.cohort.link import Linked, link_calls, read_calls
+from ikzf1assay.cohort.nelson_aalen import NelsonAalen, nelson_aalen
+from ikzf1assay.cohort.rmst import RMST, rmst
 from ikzf1assay.cohort.survival import KaplanMeier, LogRank, kaplan_meier, logrank
 from ikzf1assay.cohort.tables import (
     baseline_table,
     check_published,
     compare_categorical,
     compare_numeric,
+    fisher_exact,
     paired_comparison,
     table_from_counts,
 )
 from ikzf1assay.cohort.timevarying import Landmark, TimeVaryingCox, cox_time_varying, landmark
 
 __all__ = [
+    "RMST",
     "ClinicalTable",
     "CohortAnalysis",
     "CohortSettings",
@@ -49,6 +53,7 @@ __all__ = [
     "Landmark",
     "Linked",
     "LogRank",
+    "NelsonAalen",
     "PHTest",
     "Screen",
     "TimeVaryingCox",
@@ -63,15 +68,18 @@ __all__ = [
     "cumulative_incidence",
     "derive_endpoints",
     "fine_gray",
+    "fisher_exact",
     "gray_test",
     "kaplan_meier",
     "landmark",
     "link_calls",
     "logrank",
+    "nelson_aalen",
     "paired_comparison",
     "ph_test",
     "read_calls",
     "read_clinical",
+    "rmst",
     "run_cohort",
     "screen_and_fit",
     "table_from_counts",

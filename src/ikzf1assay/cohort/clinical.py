@@ -32,12 +32,20 @@ Problems found in a row (unparseable date, an event before diagnosis, death reco
 relapse, follow-up ending before an event, a duplicate patient, a number that is not one) are
 each reported with the row's line; by default the row is left out and counted, with
 ``strict=True`` the table is rejected with every problem listed.
+
+Categorical values are read through :mod:`ikzf1assay.cohort.vocabulary` (``M``, ``male`` and
+``MALE`` are one level; the rewrites are in ``recoded``, levels outside the vocabulary in
+``comments``), which also chooses each factor's reference level (``reference`` overrides it).
+A measurement column (age, wbc...) without numbers is an error. Dates in the future, and after
+``close_date`` when given, are noted in ``comments``; a close date before a diagnosis is an
+error naming the count and the first patients.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,10 +56,12 @@ from ikzf1assay.cohort._table import RawTable, read_table
 from ikzf1assay.cohort.clinical_dates import (
     DATE_COLUMNS,
     check_dates,
+    close_date_problems,
     decide_date_order,
     parse_date,
     parse_date_columns,
 )
+from ikzf1assay.cohort.vocabulary import ALIASES, NUMERIC_NAMES, apply_vocabulary
 from ikzf1assay.errors import ClinicalDataError, ParameterError
 
 __all__ = [
@@ -70,28 +80,6 @@ READY_MADE = {
     "dfs": "event",
     "cir": "status",
     "nrm": "status",
-}
-ALIASES = {
-    "patient": "patient_id",
-    "patient_no": "patient_id",
-    "sample": "sample_id",
-    "samples": "sample_id",
-    "diagnosis": "diagnosis_date",
-    "date_of_diagnosis": "diagnosis_date",
-    "dx_date": "diagnosis_date",
-    "remission_date": "cr_date",
-    "complete_remission_date": "cr_date",
-    "relapse": "relapse_date",
-    "death": "death_date",
-    "date_of_death": "death_date",
-    "hsct_date": "transplant_date",
-    "allo_hsct_date": "transplant_date",
-    "transplant": "transplant_date",
-    "last_follow_up_date": "last_followup_date",
-    "last_follow_up": "last_followup_date",
-    "last_followup": "last_followup_date",
-    "followup_date": "last_followup_date",
-    "last_contact": "last_followup_date",
 }
 TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
 MISSING = {"", "na", "n/a", "nan", "none", "null"}
@@ -122,6 +110,10 @@ class ClinicalTable:
     and the covariates. ``excluded``: line, patient_id, reason for every row left out.
     ``problems``: everything found. ``covariates``: the covariate column names, ``numeric``
     those read as numbers. ``date_order``: how ambiguous-looking dates were read.
+    ``comments``: the file's own comment lines, then notes on levels outside the vocabulary
+    and on dates after the close date or in the future. ``recoded``: column, raw, value, n
+    for every categorical value the vocabulary (:mod:`ikzf1assay.cohort.vocabulary`)
+    rewrote. ``reference``: the reference level of each categorical covariate.
     """
 
     source: str
@@ -135,6 +127,22 @@ class ClinicalTable:
     date_columns: tuple[str, ...] = field(default=())
     comments: tuple[str, ...] = field(default=())
     ready_made: tuple[str, ...] = field(default=())
+    recoded: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=["column", "raw", "value", "n"])
+    )
+    reference: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Options:
+    """What :func:`read_clinical` was asked, beyond the file."""
+
+    strict: bool
+    date_order: str
+    time_unit: str
+    require_sample: bool
+    reference: Mapping[str, str] | None = None
+    close_date: dt.date | None = None
 
 
 def _normalise(name: str) -> str:
@@ -169,6 +177,8 @@ def read_clinical(
     date_order: str = "auto",
     time_unit: str = "days",
     require_sample: bool = True,
+    reference: Mapping[str, str] | None = None,
+    close_date: dt.date | None = None,
 ) -> ClinicalTable:
     """Read and validate a clinical table (CSV, TSV or XLSX); see the module for the schema.
 
@@ -184,6 +194,12 @@ def read_clinical(
         Unit of ready-made times: days, weeks, months or years (converted to days).
     require_sample
         Whether the table must have ``sample_id`` (needed to link calls).
+    reference
+        ``{column: level}``: reference levels of categorical covariates instead of the
+        vocabulary's rule (see :mod:`ikzf1assay.cohort.vocabulary`).
+    close_date
+        Follow-up closure: dates after it are noted in ``comments``; a close date before a
+        diagnosis is an error.
 
     Returns
     -------
@@ -193,11 +209,13 @@ def read_clinical(
     Raises
     ------
     ClinicalDataError
-        Missing required columns, undecidable date order, or (with ``strict``) any problem
+        Missing required columns, undecidable date order, a measurement column (age, wbc...)
+        without numbers, a close date before a diagnosis, or (with ``strict``) any problem
         in any row; the message lists each with its line.
     """
     raw = read_table(Path(path), "clinical table")
-    return _validate(raw, strict, date_order, time_unit, require_sample)
+    options = _Options(strict, date_order, time_unit, require_sample, reference, close_date)
+    return _validate(raw, options)
 
 
 def clinical_from_frame(
@@ -208,6 +226,8 @@ def clinical_from_frame(
     time_unit: str = "days",
     require_sample: bool = False,
     source: str = "<table>",
+    reference: Mapping[str, str] | None = None,
+    close_date: dt.date | None = None,
 ) -> ClinicalTable:
     """Validate a clinical table held in a DataFrame (rows numbered as lines 2, 3, ...).
 
@@ -215,7 +235,7 @@ def clinical_from_frame(
     ----------
     df
         The table, one row per patient, columns as in the module text.
-    strict, date_order, time_unit, require_sample
+    strict, date_order, time_unit, require_sample, reference, close_date
         As :func:`read_clinical`.
     source
         Name of the table in messages.
@@ -232,7 +252,8 @@ def clinical_from_frame(
         rows=rows,
         lines=list(range(2, len(rows) + 2)),
     )
-    return _validate(raw, strict, date_order, time_unit, require_sample)
+    options = _Options(strict, date_order, time_unit, require_sample, reference, close_date)
+    return _validate(raw, options)
 
 
 def _cell_text(value: object) -> str:
@@ -267,16 +288,14 @@ class _Columns:
     has_dates: bool
 
 
-def _validate(
-    raw: RawTable, strict: bool, date_order: str, time_unit: str, require_sample: bool
-) -> ClinicalTable:
+def _validate(raw: RawTable, o: _Options) -> ClinicalTable:
     """Every check of the module text, in order; problems are collected, then acted on."""
-    if time_unit not in TIME_UNITS:
-        raise ParameterError(f"time unit {time_unit!r}: choose {', '.join(TIME_UNITS)}")
-    cols = _required_columns(raw, require_sample)
+    if o.time_unit not in TIME_UNITS:
+        raise ParameterError(f"time unit {o.time_unit!r}: choose {', '.join(TIME_UNITS)}")
+    cols = _required_columns(raw, o.require_sample)
     dates_present = [c for c in DATE_COLUMNS if c in cols.cells]
     order = decide_date_order(
-        [v.strip() for c in dates_present for v in cols.cells[c]], date_order, raw.source
+        [v.strip() for c in dates_present for v in cols.cells[c]], o.date_order, raw.source
     )
     ids = [v.strip() for v in cols.cells["patient_id"]]
     problems = _Problems(raw.lines, ids)
@@ -284,10 +303,18 @@ def _validate(
     parsed, unreadable = parse_date_columns(cols.cells, dates_present, order, _missing, problems)
     if cols.has_dates:
         check_dates(parsed, [i not in unreadable for i in range(len(ids))], problems)
-    ready_values = _ready_made(cols, TIME_UNITS[time_unit], problems)
-    covariates, numeric, cov_values = _covariates(cols, ready_values, len(ids), problems)
+    notes = close_date_problems(parsed, ids, o.close_date, dt.date.today(), raw.source)
+    ready_values = _ready_made(cols, TIME_UNITS[o.time_unit], problems)
+    covariates, numeric, cov_values = _covariates(cols, ready_values, raw, problems)
+    categorical = [c for c in covariates if c not in numeric]
+    vocab = apply_vocabulary(
+        {c: [None if v is None else str(v) for v in cov_values[c]] for c in categorical},
+        o.reference,
+    )
+    for c, recoded in vocab.values.items():
+        cov_values[c] = [*recoded]
     found = sorted(problems.found, key=lambda p: p.line)
-    if strict and found:
+    if o.strict and found:
         listing = "\n  ".join(str(p) for p in found)
         raise ClinicalDataError(
             f"{len(found)} problem(s); fix them or run without --strict to leave those "
@@ -314,8 +341,10 @@ def _validate(
         date_order=order,
         has_dates=cols.has_dates,
         date_columns=tuple(dates_present),
-        comments=raw.comments,
+        comments=(*raw.comments, *vocab.notes, *notes),
         ready_made=cols.ready,
+        recoded=pd.DataFrame(vocab.recoded, columns=["column", "raw", "value", "n"]),
+        reference=vocab.reference,
     )
 
 
@@ -386,12 +415,15 @@ def _ready_made(cols: _Columns, unit: float, problem: _Problems) -> dict[str, li
 
 
 def _covariates(
-    cols: _Columns, ready_values: dict[str, list[float]], n: int, problem: _Problems
+    cols: _Columns, ready_values: dict[str, list[float]], raw: RawTable, problem: _Problems
 ) -> tuple[list[str], list[str], dict[str, list[object]]]:
     """Every other column: numeric when at least 80 % of its values are numbers.
 
-    A numeric column's values that are not numbers are problems of their rows.
+    A numeric column's values that are not numbers are problems of their rows; a measurement
+    column (:data:`~ikzf1assay.cohort.vocabulary.NUMERIC_NAMES`) that is not numeric is an
+    error naming its first values that are not numbers.
     """
+    n = len(raw.rows)
     structural = {"patient_id", "sample_id", "line", *DATE_COLUMNS, *ready_values}
     structural |= {f"{ep}_{k}" for ep, k in READY_MADE.items()} | {
         f"{ep}_time" for ep in READY_MADE
@@ -411,6 +443,13 @@ def _covariates(
                 else:
                     problem(i, c, f"{v!r} is not a number (the column holds numbers)")
             values[c] = vals
+        elif present and c in NUMERIC_NAMES:
+            bad = [f"line {raw.lines[i]} {v!r}" for i, v in present if not _NUMBER.match(v)]
+            raise ClinicalDataError(
+                f"column {c} holds measurements but {len(bad)} of its {len(present)} values "
+                f"are not numbers ({'; '.join(bad[:5])}{'; ...' if len(bad) > 5 else ''})",
+                source=raw.source,
+            )
         else:
             values[c] = [None if _missing(v) else v.strip() for v in cols.cells[c]]
     return covariates, numeric, values

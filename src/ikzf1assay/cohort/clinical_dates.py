@@ -14,7 +14,9 @@ __all__ = [
     "DATE_HELP",
     "DATE_ORDERS",
     "check_dates",
+    "close_date_problems",
     "decide_date_order",
+    "describe_ids",
     "parse_date",
     "parse_date_columns",
 ]
@@ -209,3 +211,77 @@ def _check_history(i: int, d: dict[str, dt.date | None], problem: Report) -> Non
             x = d[c]
             if x is not None and fu < x:
                 problem(i, "last_followup_date", f"last follow-up ({fu}) before {_LABELS[c]} ({x})")
+
+
+def describe_ids(ids: list[str], first: int = 5) -> str:
+    """``7 patient(s) (P01, P02, P03, P04, P05 and 2 more)``: a count and the first ids only.
+
+    Parameters
+    ----------
+    ids
+        The patient ids, in table order.
+    first
+        How many to name.
+
+    Returns
+    -------
+    str
+        The phrase.
+    """
+    named = ", ".join(ids[:first])
+    more = f" and {len(ids) - first} more" if len(ids) > first else ""
+    return f"{len(ids)} patient(s) ({named}{more})"
+
+
+def close_date_problems(
+    parsed: dict[str, list[dt.date | None]],
+    ids: list[str],
+    close_date: dt.date | None,
+    today: dt.date,
+    source: str,
+) -> list[str]:
+    """Notes on dates after the close date or in the future (one per column and kind).
+
+    Parameters
+    ----------
+    parsed
+        The dates by column, as :func:`parse_date_columns` returns them.
+    ids
+        The patient id of each row.
+    close_date
+        Follow-up closure, or None.
+    today
+        Dates after it are in the future.
+    source
+        The table, for the error message.
+
+    Returns
+    -------
+    list of str
+        The notes for the table's comments.
+
+    Raises
+    ------
+    ClinicalDataError
+        The close date is before some patients' diagnosis (named by count and first ids).
+    """
+    notes: list[str] = []
+    dx = parsed.get("diagnosis_date", [])
+    if close_date is not None:
+        late = [ids[i] for i, d in enumerate(dx) if d is not None and d > close_date]
+        if late:
+            raise ClinicalDataError(
+                f"the close date {close_date} is before the diagnosis of "
+                f"{describe_ids(late)}; give a close date after every diagnosis",
+                source=source,
+            )
+    for c in DATE_COLUMNS:
+        values = parsed.get(c, [])
+        for limit, what in ((today, f"in the future (after today, {today})"),
+                            (close_date, f"after the close date {close_date}")):  # fmt: skip
+            if limit is None:
+                continue
+            hits = [ids[i] for i, d in enumerate(values) if d is not None and d > limit]
+            if hits:
+                notes.append(f"{c}: {len(hits)} date(s) {what}: {describe_ids(hits)}")
+    return notes

@@ -1,28 +1,34 @@
 """Cox proportional-hazards regression, numerically equal to R's ``coxph``.
 
-Fitted with statsmodels' ``PHReg`` (Efron or Breslow ties). Categorical covariates are coded as
-R's treatment contrasts: the first level (sorted, or as given by a pandas Categorical) is the
-reference and each other level is a term named ``<column><level>`` (``groupB``), so terms read
-as in ``summary(coxph(...))``. Checked against R 4.2.2 / survival 3.5-3 in the tests: coef, SE,
-HR, 95 % CI, Wald P and the log-likelihood.
+The partial likelihood (Efron or Breslow ties, optional strata) is maximised by Newton-Raphson
+in :mod:`ikzf1assay.cohort._cox_fit` (vectorised: no loop over event times); robust variance,
+global tests, concordance and predicted survival live in ``_cox_extras`` and its helpers.
+Categorical covariates are coded as R's treatment contrasts: the first level (sorted, or as
+given by a pandas Categorical) is the reference and each other level is a term named
+``<column><level>`` (``groupB``), so terms read as in ``summary(coxph(...))``. Checked against
+R 4.2.2 / survival 3.5-3 in the tests (test_cohort_cox.py, test_cohort_cox_r.py).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy.stats import chi2, norm
-from statsmodels.duration.hazard_regression import PHReg
+from scipy.stats import chi2
 
 from ikzf1assay.cohort._columns import require_columns
+from ikzf1assay.cohort._cox_design import coefficient_table, design_matrix, factor_levels
+from ikzf1assay.cohort._cox_design import design as _design
+from ikzf1assay.cohort._cox_extras import CoxModel, fit_model
 from ikzf1assay.errors import ParameterError
 
 __all__ = [
+    "CoxModel",
     "CoxResult",
     "PHTest",
     "Screen",
+    "coefficient_table",
     "cox",
     "design_matrix",
     "ph_test",
@@ -34,8 +40,16 @@ TIES = ("efron", "breslow")
 
 @dataclass(frozen=True)
 class CoxResult:
-    """``table``: term, coef, se, hr, lower, upper, p (Wald); ``loglik`` at the estimate;
-    ``n`` patients and ``events``."""
+    """A fitted Cox model, as ``summary(coxph(...))``.
+
+    ``table``: term, coef, se, hr, lower, upper, p (Wald); with ``cluster`` also robust_se,
+    and then z, P and the CI use the robust SE, as R. ``loglik`` at the estimate; ``n``
+    patients used and ``events``. ``converged`` is False when Newton-Raphson ran out of
+    iterations or a coefficient may be infinite (a separated model); ``warnings`` then holds
+    R's wording. ``n_dropped``: rows left out for a missing value in a used column.
+    ``tests``: rows lr, wald, score (and robust_score when clustered) with statistic, df, p.
+    ``concordance`` (Harrell's C and its SE) is computed on first access.
+    """
 
     table: pd.DataFrame
     loglik: float
@@ -44,6 +58,13 @@ class CoxResult:
     ties: str
     terms: dict[str, list[str]] = field(default_factory=dict)  # covariate -> its columns
     vcov: np.ndarray | None = field(default=None, repr=False)
+    converged: bool = True
+    warnings: tuple[str, ...] = ()
+    n_dropped: int = 0
+    tests: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
+    strata: str | None = None
+    cluster: str | None = None
+    model: CoxModel | None = field(default=None, repr=False, compare=False)
 
     def term_p(self, covariate: str) -> float:
         """Wald P of a covariate as a whole (all its levels: chi-square with levels-1 df)."""
@@ -53,54 +74,28 @@ class CoxResult:
         if self.vcov is None:
             raise ParameterError("no covariance matrix stored for this fit")
         v = self.vcov[np.ix_(idx, idx)]
+        if not np.all(np.isfinite(b)) or not np.all(np.isfinite(v)):
+            return float("nan")
         stat = float(b @ np.linalg.solve(v, b))
         return float(chi2.sf(stat, len(idx)))
 
+    @property
+    def concordance(self) -> pd.Series:
+        """Harrell's C with its SE (``value``, ``se``), as ``summary(coxph)$concordance``."""
+        if self.model is None:
+            raise ParameterError("this fit keeps no data for the concordance")
+        return self.model.concordance()
 
-def design_matrix(df: pd.DataFrame, covariates: list[str]) -> pd.DataFrame:
-    """Numeric columns as they are; categorical ones as R's treatment contrasts."""
-    return _design(df, covariates)[0]
+    def predict_survival(self, newdata: pd.DataFrame, times: list[float]) -> pd.DataFrame:
+        """Survival of each patient profile in ``newdata`` at ``times``, with a 95 % log CI.
 
-
-def _design(df: pd.DataFrame, covariates: list[str]) -> tuple[pd.DataFrame, dict[str, list[str]]]:
-    require_columns(df, covariates, label="covariate", quote=True)
-    parts = []
-    terms: dict[str, list[str]] = {}
-    for col in covariates:
-        values = df[col]
-        if pd.api.types.is_bool_dtype(values) or pd.api.types.is_numeric_dtype(values):
-            parts.append(values.astype(float).rename(col))
-            terms[col] = [col]
-        else:
-            cat = values.astype("category")
-            levels = list(cat.cat.categories)
-            if len(levels) < 2:
-                raise ParameterError(
-                    f"covariate {col!r} has a single level ({levels}); nothing to compare"
-                )
-            terms[col] = []
-            for level in levels[1:]:
-                parts.append((cat == level).astype(float).rename(f"{col}{level}"))
-                terms[col].append(f"{col}{level}")
-    return pd.concat(parts, axis=1), terms
-
-
-def coefficient_table(
-    terms: list[str], coef: np.ndarray, se: np.ndarray, conf_level: float = 0.95
-) -> pd.DataFrame:
-    """term, coef, se, hr, lower, upper, p (Wald): the table of every hazard model here."""
-    z = float(norm.ppf(1 - (1 - conf_level) / 2))
-    return pd.DataFrame(
-        {
-            "term": terms,
-            "coef": coef,
-            "se": se,
-            "hr": np.exp(coef),
-            "lower": np.exp(coef - z * se),
-            "upper": np.exp(coef + z * se),
-            "p": 2 * norm.sf(np.abs(coef / se)),
-        }
-    )
+        As ``summary(survfit(fit, newdata), times)``: columns profile (row of newdata), time,
+        n_risk, surv, se, lower, upper. ``newdata`` holds the covariates (and the strata
+        column for a stratified model).
+        """
+        if self.model is None:
+            raise ParameterError("this fit keeps no data for predictions")
+        return self.model.predict(newdata, times)
 
 
 def cox(
@@ -110,11 +105,17 @@ def cox(
     covariates: list[str],
     ties: str = "efron",
     conf_level: float = 0.95,
+    *,
+    strata: str | None = None,
+    cluster: str | None = None,
 ) -> CoxResult:
-    """Fit ``coxph(Surv(time, event) ~ covariates, ties=ties)``.
+    """Fit ``coxph(Surv(time, event) ~ covariates + strata(s) + cluster(id), ties=ties)``.
 
     Rows with a missing value in any used column are left out (as R's default
-    ``na.action = na.omit``); the result says how many patients were used.
+    ``na.action = na.omit``) and counted in ``n_dropped``. With no events the coefficients
+    are NA (NaN), as R's. Efron or Breslow likelihood, maximised by Newton-Raphson with step
+    halving and R's stopping rule; a separated model is reported with ``converged=False`` and
+    R's warning "Loglik converged before variable ... ; coefficient may be infinite.".
 
     Parameters
     ----------
@@ -128,23 +129,38 @@ def cox(
         ``efron`` (R's default) or ``breslow``.
     conf_level
         Level of the confidence intervals.
+    strata
+        Column whose levels each get their own baseline hazard (``strata(s)``).
+    cluster
+        Column of cluster ids (``cluster(id)``): adds the robust sandwich SE, which then
+        gives z, P, the CI and the Wald test, as R.
 
     Returns
     -------
     CoxResult
-        term, coef, se, hr, lower, upper, p; log-likelihood, patients, events.
+        The coefficient table, tests, convergence, log-likelihood, patients, events.
     """
-    return _fit(*_prepare(df, time, event, covariates, ties), time, event, ties, conf_level)
+    used, x, terms = _prepare(df, time, event, covariates, ties, strata=strata, cluster=cluster)
+    fit = _fit(used, x, terms, time, event, ties, conf_level, strata=strata, cluster=cluster)
+    return replace(fit, n_dropped=len(df) - len(used))
 
 
 def _prepare(
-    df: pd.DataFrame, time: str, event: str, covariates: list[str], ties: str
+    df: pd.DataFrame,
+    time: str,
+    event: str,
+    covariates: list[str],
+    ties: str,
+    *,
+    strata: str | None = None,
+    cluster: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, list[str]]]:
     """The complete rows, their design matrix and the columns of each covariate."""
     if ties not in TIES:
         raise ParameterError(f"ties {ties!r}: choose efron or breslow")
-    require_columns(df, [time, event, *covariates], label="covariate", quote=True)
-    used = df[[time, event, *covariates]].dropna()
+    extra = [c for c in (strata, cluster) if c is not None]
+    require_columns(df, [time, event, *covariates, *extra], label="covariate", quote=True)
+    used = df[list(dict.fromkeys([time, event, *covariates, *extra]))].dropna()
     if used.empty:
         raise ParameterError("no complete rows for the Cox model")
     x, terms = _design(used, covariates)
@@ -159,22 +175,41 @@ def _fit(
     event: str,
     ties: str,
     conf_level: float = 0.95,
+    *,
+    strata: str | None = None,
+    cluster: str | None = None,
 ) -> CoxResult:
-    model = PHReg(
-        used[time].to_numpy(float), x.to_numpy(float), status=used[event].to_numpy(float), ties=ties
+    ev = used[event].to_numpy(float)
+    if np.isin(ev, (1, 2)).all() and (ev == 2).any():
+        ev = (ev == 2).astype(float)  # R's Surv: 1/2 coding (some 2s), 2 the event
+    if not np.isin(ev, (0, 1)).all():
+        raise ParameterError(
+            f"event column {event!r}: expected 0 (censored) or 1 (event), or R's 1/2 coding"
+        )
+    model = fit_model(
+        x,
+        used[time].to_numpy(float),
+        ev,
+        ties,
+        strata=None if strata is None else used[strata],
+        cluster=None if cluster is None else used[cluster],
+        levels=factor_levels(used, list(terms)),
+        covariates=list(terms),
     )
-    fit = model.fit()
-    coef = np.asarray(fit.params, dtype=float)
-    se = np.asarray(fit.bse, dtype=float)
-    table = coefficient_table(list(x.columns), coef, se, conf_level)
     return CoxResult(
-        table=table,
-        loglik=float(model.loglike(coef)),
+        table=model.table(conf_level),
+        loglik=model.loglik,
         n=len(used),
-        events=int(used[event].sum()),
+        events=int(ev.sum()),
         ties=ties,
         terms=terms,
-        vcov=np.asarray(fit.cov_params(), dtype=float),
+        vcov=model.var,
+        converged=model.converged,
+        warnings=model.warnings,
+        tests=model.tests(),
+        strata=strata,
+        cluster=cluster,
+        model=model,
     )
 
 

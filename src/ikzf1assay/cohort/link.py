@@ -11,6 +11,10 @@ counts, latest by ``run_date`` when given, otherwise by the order of the tables 
 of the rows within them. When a patient's valid calls disagree, none is chosen: the patient is
 listed under conflicts and left out of analyses by deletion status until the lab resolves it.
 Calls whose sample belongs to no patient, and patients without any call, are both listed.
+
+Sample ids are matched as written; a call whose sample id matches none that way is matched
+ignoring case and spaces (``s-01 `` is ``S-01``) when that points to exactly one patient's
+sample, and ``notes`` says how many calls were matched so.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -128,12 +132,38 @@ class Linked:
     usable call), link (``latest valid call``, ``conflict``, ``no valid call``, ``no call``),
     n_calls. ``conflicts``: patient_id, sample_id, call, source, line for every disagreeing
     valid call. ``unmatched_calls``: calls whose sample is nobody's. ``unmatched_patients``:
-    patients with no call at all."""
+    patients with no call at all. ``notes``: how the sample ids were matched when not as
+    written (for the report)."""
 
     table: pd.DataFrame
     conflicts: pd.DataFrame
     unmatched_calls: pd.DataFrame
     unmatched_patients: pd.DataFrame
+    notes: tuple[str, ...] = field(default=())
+
+
+def _loose(sample: str) -> str:
+    return "".join(sample.split()).casefold()
+
+
+def _match_samples(samples: pd.Series, owner: dict[str, str]) -> tuple[pd.Series, list[str]]:
+    """The patient of each call's sample: as written, else ignoring case and spaces when
+    that names one patient's sample; and a note saying how many matched the second way."""
+    exact = samples.map(owner)
+    loose: dict[str, set[str]] = {}
+    for s, pid in owner.items():
+        loose.setdefault(_loose(s), set()).add(pid)
+    unique = {k: next(iter(v)) for k, v in loose.items() if len(v) == 1}
+    fallback = samples.astype(str).map(_loose).map(unique)
+    use = exact.isna() & fallback.notna()
+    notes = []
+    if use.any():
+        notes.append(
+            f"{int(use.sum())} call(s) matched to a patient's sample id only when case and "
+            "spaces are ignored (e.g. "
+            f"{samples[use].iloc[0]!r}); check the spelling of the sample ids"
+        )
+    return exact.where(~use, fallback), notes
 
 
 def link_calls(patients: pd.DataFrame, calls: pd.DataFrame) -> Linked:
@@ -164,7 +194,8 @@ def link_calls(patients: pd.DataFrame, calls: pd.DataFrame) -> Linked:
                     "belongs to one patient"
                 )
             owner[s] = str(pid)
-    calls = calls.assign(patient_id=calls["sample_id"].map(owner))
+    patient, notes = _match_samples(calls["sample_id"], owner)
+    calls = calls.assign(patient_id=patient)
     unmatched_calls = calls[calls["patient_id"].isna()].drop(columns=["patient_id", "order"])
     matched = calls[calls["patient_id"].notna()].copy()
     matched["sort_date"] = matched["run_date"].fillna(pd.Timestamp.min)
@@ -199,4 +230,5 @@ def link_calls(patients: pd.DataFrame, calls: pd.DataFrame) -> Linked:
         ),
         unmatched_calls=unmatched_calls.reset_index(drop=True),
         unmatched_patients=no_call.reset_index(drop=True),
+        notes=tuple(notes),
     )

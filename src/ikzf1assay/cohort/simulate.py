@@ -21,7 +21,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-__all__ = ["CLOSE_DATE", "SIMULATED_NOTE", "SimulatedCohort", "simulate_cohort"]
+__all__ = [
+    "CLOSE_DATE",
+    "SIMULATED_NOTE",
+    "SimulatedCohort",
+    "simulate_cohort",
+    "synthetic_survival",
+]
 
 CLOSE_DATE = dt.date(2020, 10, 30)
 SIMULATED_NOTE = "SIMULATED cohort (ikzf1assay simulate cohort); not patients"
@@ -264,3 +270,38 @@ def _other_runs_calls(samples: list[str], calls: np.ndarray) -> pd.DataFrame:
         }
     )
     return pd.concat([others, retests], ignore_index=True)
+
+
+def synthetic_survival(n: int, seed: int = 1) -> pd.DataFrame:
+    """SYNTHETIC patients for benchmarks and model checks: exponential times in whole days
+    (many ties) depending on a deletion, a stage and age; uniform censoring.
+
+    Parameters
+    ----------
+    n : int
+        Patients.
+    seed : int
+        The random seed.
+
+    Returns
+    -------
+    DataFrame
+        ``time, event, group ("deleted" / "not deleted"), deleted (0/1), stage (I-III), age``.
+    """
+    rng = np.random.default_rng(seed)
+    deleted = rng.integers(0, 2, n)
+    stage = rng.choice(["I", "II", "III"], n)
+    age = rng.normal(40, 12, n).round(1)
+    rate = np.exp(0.5 * deleted + 0.02 * (age - 40) + np.where(stage == "III", 0.4, 0)) / 1000
+    t = np.ceil(rng.exponential(1 / rate))
+    c = np.ceil(rng.uniform(200, 2500, n))
+    return pd.DataFrame(
+        {
+            "time": np.minimum(t, c),
+            "event": (t <= c).astype(int),
+            "group": np.where(deleted == 1, "deleted", "not deleted"),
+            "deleted": deleted,
+            "stage": stage,
+            "age": age,
+        }
+    )

@@ -1,15 +1,19 @@
 """Kaplan-Meier estimates and log-rank tests, numerically equal to R's survival package.
 
-The estimates come from statsmodels (``SurvfuncRight``: survival and its Greenwood standard
-error; ``survdiff``: the log-rank family); what R adds on top is reproduced here and checked
-against R 4.2.2 / survival 3.5-3 in the tests:
+Written here on the risk sets of :mod:`ikzf1assay.cohort.nelson_aalen` (Kaplan-Meier with
+Greenwood's variance; the log-rank family with its hypergeometric variance, stratified as
+``survdiff(... + strata(s))``) and checked against R 4.2.2 / survival 3.5-3 in the tests:
 
+- rows with a missing time, event, group or stratum are dropped and counted (``n_dropped``),
+  as R's ``na.omit``;
 - confidence intervals as ``survfit(conf.type=...)``: ``log`` (R's default), ``log-log`` (what
   the studies' software used, and this package's default) and ``plain``; none where survival
   is 0 or 1 for ``log-log``, none where it is 0 for ``log``;
 - the median as ``print.survfit``/``quantile.survfit``: the first time survival is at or below
   0.5, or, when the curve sits exactly at 0.5, the midpoint to the next event time; its CI from
-  the confidence curves by the same rule;
+  the confidence curves by the same rule, where a limit that is NA (survival 0) never crosses;
+- the log-rank test as ``survdiff``: groups with no expected events leave the test and its
+  degrees of freedom; with no events at all the statistic is 0 and the P value NA;
 - ``std_err`` is the standard error of the survival probability (as ``summary.survfit``).
 """
 
@@ -23,9 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
-from statsmodels.duration.survfunc import SurvfuncRight, survdiff
 
-from ikzf1assay.cohort._columns import require_columns
+from ikzf1assay.cohort.nelson_aalen import groups_of, prepare, steps
 from ikzf1assay.errors import ParameterError
 
 __all__ = ["KaplanMeier", "LogRank", "kaplan_meier", "logrank"]
@@ -45,7 +48,7 @@ class KaplanMeier:
     survival at the requested ``times``, with ``text`` as the studies print it: "37.1 ± 7.3 %").
     ``censored`` (group, time, n_censor) holds the censoring times, as R's ``n.censor``: with
     ``table`` they give the numbers at risk at any time and the end of each curve, which the
-    figures need."""
+    figures need. ``n_dropped`` rows were left out for a missing time, event or group."""
 
     table: pd.DataFrame
     median: pd.DataFrame
@@ -53,6 +56,7 @@ class KaplanMeier:
     conf_type: str
     conf_level: float
     censored: pd.DataFrame = field(default_factory=_no_censoring)
+    n_dropped: int = 0
 
     def _times(self, name: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Event times and counts, censoring times and counts of one group."""
@@ -104,9 +108,18 @@ class KaplanMeier:
 
 @dataclass(frozen=True)
 class LogRank:
-    """Log-rank (rho=0) or Peto-Peto / Fleming-Harrington rho=1 test as R's ``survdiff``."""
+    """Log-rank (rho=0) or Fleming-Harrington rho test as R's ``survdiff``.
 
-    table: pd.DataFrame  # chisq, df, p, rho
+    ``table`` holds chisq, df, p, rho; ``groups`` (group, n, observed, expected) the counts
+    per group summed over strata (weighted when rho != 0, as R's ``obs`` and ``exp``);
+    ``n_dropped`` the rows left out for a missing value; ``note`` says why there is no P value
+    when there is none (no events in any group), else empty.
+    """
+
+    table: pd.DataFrame
+    groups: pd.DataFrame = field(default_factory=pd.DataFrame)
+    n_dropped: int = 0
+    note: str = ""
 
     @property
     def p(self) -> float:
@@ -152,6 +165,43 @@ def _quantile(times: np.ndarray, curve: np.ndarray, p: float = 0.5) -> float:
     return float(times[i])
 
 
+def _km_curve(
+    t: np.ndarray, e: np.ndarray, label: object, conf_type: str, z: float
+) -> pd.DataFrame:
+    """The Kaplan-Meier table of one group at its event times (Greenwood's variance)."""
+    st = steps(t, e)
+    ev = st.n_event > 0
+    n, d = st.n_risk[ev], st.n_event[ev]
+    s = np.cumprod(1 - d / n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sigma = np.sqrt(np.cumsum(d / (n * (n - d))))  # SE of log S; inf once S = 0
+        se = np.where(s > 0, s * sigma, np.nan)
+        sigma = np.where(s > 0, sigma, np.nan)
+    lower, upper = _ci(s, sigma, conf_type, z)
+    return pd.DataFrame(
+        {"group": label, "time": st.time[ev], "n_risk": n.astype(int), "n_event": d.astype(int),
+         "survival": s, "std_err": se, "lower": lower, "upper": upper}
+    )  # fmt: skip
+
+
+def _rates(curve: pd.DataFrame, label: object, times: Sequence[float]) -> list[dict[str, Any]]:
+    """Survival at ``times`` as R's ``summary(fit, times=)``: 1 (SE 0) before the first event."""
+    ts = curve["time"].to_numpy(float)
+    rows = []
+    for at in times:
+        k = int(np.searchsorted(ts, at, side="right")) - 1
+        rec = curve.iloc[k] if k >= 0 else None
+        est = 1.0 if rec is None else float(rec["survival"])
+        err = 0.0 if rec is None else float(rec["std_err"])
+        lo = 1.0 if rec is None else float(rec["lower"])
+        hi = 1.0 if rec is None else float(rec["upper"])
+        # R gives no standard error where survival is 0
+        text = f"{100 * est:.1f} %" if np.isnan(err) else f"{100 * est:.1f} ± {100 * err:.1f} %"
+        rows.append({"group": label, "time": at, "survival": est, "std_err": err,
+                     "lower": lo, "upper": hi, "text": text})  # fmt: skip
+    return rows
+
+
 def kaplan_meier(
     df: pd.DataFrame,
     time: str,
@@ -166,7 +216,8 @@ def kaplan_meier(
     Parameters
     ----------
     df
-        One row per patient.
+        One row per patient. Rows with a missing time, event or group are dropped and counted
+        in ``n_dropped``, as R's ``na.omit``.
     time, event
         Column names: follow-up time (any unit) and event indicator (1 event, 0 censored).
     group
@@ -181,73 +232,31 @@ def kaplan_meier(
     Returns
     -------
     KaplanMeier
-        Estimates at every event time, medians, survival at ``times`` and the censoring
-        times.
+        Estimates at every event time, medians, survival at ``times``, the censoring times
+        and the number of rows dropped.
     """
     if conf_type not in CONF_TYPES:
         raise ParameterError(f"conf_type {conf_type!r}: choose one of {', '.join(CONF_TYPES)}")
-    require_columns(df, [time, event] + ([group] if group else []))
+    data, n_dropped = prepare(df, time, event, [group] if group else [])
     z = float(norm.ppf(1 - (1 - conf_level) / 2))
-    groups = [(None, df)] if group is None else list(df.groupby(group, sort=True))
     tables, medians, rates = [], [], []
     censored: dict[str, list[Any]] = {"group": [], "time": [], "n_censor": []}
-    for name, g in groups:
-        t = g[time].to_numpy(dtype=float)
-        e = g[event].to_numpy(dtype=float)
-        if np.isnan(t).any() or np.isnan(e).any() or not np.isin(e, [0, 1]).all() or (t < 0).any():
-            raise ParameterError(
-                f"{time}/{event}: times must be >= 0 and events 0 or 1, without gaps"
-            )
-        sf = SurvfuncRight(t, e)
-        s = np.asarray(sf.surv_prob, dtype=float)
-        se = np.asarray(sf.surv_prob_se, dtype=float)
-        with np.errstate(all="ignore"):
-            sigma = np.where(s > 0, se / s, np.nan)
-        lower, upper = _ci(s, sigma, conf_type, z)
-        label = "all" if name is None else name
-        tables.append(
-            pd.DataFrame(
-                {
-                    "group": label,
-                    "time": sf.surv_times,
-                    "n_risk": sf.n_risk,
-                    "n_event": sf.n_events,
-                    "survival": s,
-                    "std_err": np.where(s > 0, se, np.nan),
-                    "lower": lower,
-                    "upper": upper,
-                }
-            )
-        )
+    for label, g in groups_of(data, group):
+        t, e = g[time].to_numpy(float), g[event].to_numpy(float)
+        curve = _km_curve(t, e, label, conf_type, z)
+        tables.append(curve)
         cens_times, n_censor = np.unique(t[e == 0], return_counts=True)
         censored["group"] += [label] * len(cens_times)
         censored["time"] += [float(x) for x in cens_times]
         censored["n_censor"] += [int(x) for x in n_censor]
-        ts = np.asarray(sf.surv_times, dtype=float)
+        ts = curve["time"].to_numpy(float)
         medians.append(
-            {"group": label, "n": len(t), "events": int(e.sum()), "median": _quantile(ts, s),
-             "lower": _quantile(ts, np.where(np.isnan(lower), 0, lower)) if len(ts) else math.nan,
-             "upper": _quantile(ts, np.where(np.isnan(upper), 1, upper)) if len(ts) else math.nan}
+            {"group": label, "n": len(t), "events": int(e.sum()),
+             "median": _quantile(ts, curve["survival"].to_numpy(float)),
+             "lower": _quantile(ts, curve["lower"].to_numpy(float)),
+             "upper": _quantile(ts, curve["upper"].to_numpy(float))}
         )  # fmt: skip
-        for at in times or []:
-            k = np.searchsorted(ts, at, side="right") - 1
-            est = 1.0 if k < 0 else float(s[k])
-            err = 0.0 if k < 0 else float(se[k])
-            lo = 1.0 if k < 0 else float(lower[k])
-            hi = 1.0 if k < 0 else float(upper[k])
-            # R gives no standard error where survival is 0
-            text = f"{100 * est:.1f} %" if np.isnan(err) else f"{100 * est:.1f} ± {100 * err:.1f} %"
-            rates.append(
-                {
-                    "group": label,
-                    "time": at,
-                    "survival": est,
-                    "std_err": err,
-                    "lower": lo,
-                    "upper": hi,
-                    "text": text,
-                }
-            )
+        rates += _rates(curve, label, times or [])
     return KaplanMeier(
         table=pd.concat(tables, ignore_index=True),
         median=pd.DataFrame(medians),
@@ -257,42 +266,107 @@ def kaplan_meier(
         conf_type=conf_type,
         conf_level=conf_level,
         censored=pd.DataFrame(censored, columns=CENSORED_COLUMNS),
+        n_dropped=n_dropped,
     )
 
 
-def logrank(df: pd.DataFrame, time: str, event: str, group: str, rho: float = 0.0) -> LogRank:
+def _logrank_stratum(
+    t: np.ndarray, e: np.ndarray, codes: np.ndarray, k: int, rho: float
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Observed, expected and their covariance for the k groups of one stratum."""
+    times, inverse = np.unique(t, return_inverse=True)
+    cell = inverse * k + codes
+    d = np.bincount(cell, weights=e, minlength=len(times) * k).reshape(len(times), k)
+    c = np.bincount(cell, minlength=len(times) * k).reshape(len(times), k).astype(float)
+    at_risk = np.cumsum(c[::-1], axis=0)[::-1]
+    ev = d.sum(axis=1) > 0
+    d, at_risk = d[ev], at_risk[ev]
+    n_all, d_all = at_risk.sum(axis=1), d.sum(axis=1)
+    # weight S(t-)**rho with the Kaplan-Meier of the pooled stratum
+    s_before = np.concatenate([[1.0], np.cumprod(1 - d_all / n_all)[:-1]])
+    w = s_before**rho if rho != 0 else np.ones_like(n_all)
+    share = at_risk / n_all[:, None]
+    observed = (w[:, None] * d).sum(axis=0)
+    expected = (w[:, None] * d_all[:, None] * share).sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        spread = np.where(n_all > 1, d_all * (n_all - d_all) / (n_all - 1), 0.0)
+    f = w**2 * spread
+    var = np.diag((f[:, None] * share).sum(axis=0)) - (share * f[:, None]).T @ share
+    return observed, expected, var
+
+
+def _chisq(o: np.ndarray, ex: np.ndarray, v: np.ndarray, group: str) -> tuple[float, int]:
+    """R's survdiff statistic over the groups with expected events, and its df."""
+    keep = ex > 0
+    dof = int(keep.sum()) - 1
+    if dof < 1:
+        return 0.0, max(dof, 0)
+    diff = (o - ex)[keep][1:]
+    vv = v[np.ix_(keep, keep)][1:, 1:]
+    if np.linalg.matrix_rank(vv) < len(diff):
+        raise ParameterError(
+            f"{group}: the log-rank variance is singular (at every event time all patients at"
+            " risk have the event, e.g. all tied times); R's survdiff stops here too"
+        )
+    return float(diff @ np.linalg.solve(vv, diff)), dof
+
+
+def logrank(
+    df: pd.DataFrame,
+    time: str,
+    event: str,
+    group: str,
+    rho: float = 0.0,
+    strata: str | None = None,
+) -> LogRank:
     """Log-rank test for 2 or more groups, as R's ``survdiff(..., rho=rho)``.
 
     Parameters
     ----------
     df
-        One row per patient.
+        One row per patient. Rows with a missing time, event, group or stratum are dropped and
+        counted in ``n_dropped``, as R's ``na.omit``.
     time, event
         Column names: follow-up time and event indicator (1 event, 0 censored).
     group
-        Column name of the groups compared (at least 2).
+        Column name of the groups compared (at least 2; numbers or text).
     rho
         0 for the log-rank test; 1 for the Peto-Peto modification of the Gehan-Wilcoxon test
         (Fleming-Harrington weights S(t-)**rho with the pooled Kaplan-Meier).
+    strata
+        Optional column name: the stratified test, as
+        ``survdiff(Surv(time, event) ~ group + strata(s))`` (observed, expected and variance
+        summed over the strata, weights from each stratum's own Kaplan-Meier).
 
     Returns
     -------
     LogRank
-        chisq, df, p, rho.
+        chisq, df, p, rho; observed and expected per group; rows dropped.
+
+    Raises
+    ------
+    ParameterError
+        Fewer than 2 groups, or a singular variance where R's survdiff stops too.
     """
-    require_columns(df, [time, event, group])
-    k = df[group].nunique()
+    data, n_dropped = prepare(df, time, event, [group] + ([strata] if strata else []))
+    codes, labels = pd.factorize(data[group], sort=True)
+    k = len(labels)
     if k < 2:
         raise ParameterError(f"{group}: a log-rank test needs at least 2 groups, found {k}")
-    kwargs: dict[str, Any] = {} if rho == 0 else {"weight_type": "fh", "fh_p": rho}
-    stat, _ = survdiff(
-        df[time].to_numpy(dtype=float),
-        df[event].to_numpy(dtype=float),
-        df[group].to_numpy(),
-        **kwargs,
-    )
-    dof = k - 1
-    p_check = float(chi2.sf(stat, dof))
+    t, e = data[time].to_numpy(float), data[event].to_numpy(float)
+    layers = pd.factorize(data[strata])[0] if strata else np.zeros(len(data), dtype=int)
+    o, ex, v = np.zeros(k), np.zeros(k), np.zeros((k, k))
+    for layer in np.unique(layers):
+        at = layers == layer
+        parts = _logrank_stratum(t[at], e[at], codes[at], k, rho)
+        o, ex, v = o + parts[0], ex + parts[1], v + parts[2]
+    stat, dof = _chisq(o, ex, v, group)
+    note = "" if e.sum() > 0 else "no events in any group: no test (R's survdiff: chisq 0, p NA)"
+    p = float(chi2.sf(stat, dof)) if dof > 0 else math.nan
+    counts = np.bincount(codes, minlength=k)
     return LogRank(
-        table=pd.DataFrame([{"chisq": float(stat), "df": dof, "p": p_check, "rho": rho}])
+        table=pd.DataFrame([{"chisq": stat, "df": dof, "p": p, "rho": rho}]),
+        groups=pd.DataFrame({"group": list(labels), "n": counts, "observed": o, "expected": ex}),
+        n_dropped=n_dropped,
+        note=note,
     )

@@ -4,11 +4,12 @@ Every P value names its test, chosen as SPSS users and the studies expect and co
 does (checked against R 4.2.2 in the tests):
 
 - categorical rows: n (%) per group; **Pearson chi-square without continuity correction**
-  (SPSS's "Pearson Chi-Square", R's ``chisq.test(correct=FALSE)``); **Fisher's exact test**
-  instead when an expected count is below 5 (R's ``fisher.test``; for tables larger than 2 x 2
-  the exact Freeman-Halton sum over all tables with the same margins);
-- numeric rows: mean ± SD with one-way ANOVA (``oneway.test(var.equal=TRUE)``), or
-  median (P25, P75) / median (range) with Kruskal-Wallis (``kruskal.test``) or, for two groups,
+  (SPSS's "Pearson Chi-Square", R's ``chisq.test(correct=FALSE)``; ``correct=True`` for Yates'
+  on 2 x 2); **Fisher's exact test** instead when an expected count is below 5 (R's
+  ``fisher.test``, r x c by :func:`fisher_exact`, or simulated as R's ``simulate.p.value``);
+- numeric rows: mean ± SD with one-way ANOVA (``oneway.test(var.equal=TRUE)``; Welch's t or
+  ANOVA with ``var_equal=False``), or median (P25, P75) (R's ``quantile`` type 7, or any type:
+  6 is SPSS's) / median (range) with Kruskal-Wallis (``kruskal.test``) or, for two groups,
   Mann-Whitney (``wilcox.test``: exact below 50 per group without ties, otherwise the normal
   approximation with continuity correction, as R);
 - before/after values: paired t-test (``t.test(paired=TRUE)``) and Wilcoxon signed-rank
@@ -28,9 +29,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from scipy import stats
-from scipy.special import gammaln
 
 from ikzf1assay.cohort._columns import require_columns
+from ikzf1assay.cohort._fisher import fisher_exact
 from ikzf1assay.errors import ParameterError
 
 __all__ = [
@@ -39,13 +40,19 @@ __all__ = [
     "check_published",
     "compare_categorical",
     "compare_numeric",
+    "fisher_exact",
     "fisher_exact_rxc",
     "paired_comparison",
+    "quantile",
     "table_from_counts",
 ]
 
 FISHER_BELOW = 5.0
-MAX_TABLES = 5_000_000
+QUANTILE_TYPES = {
+    1: "inverted_cdf", 2: "averaged_inverted_cdf", 3: "closest_observation",
+    4: "interpolated_inverted_cdf", 5: "hazen", 6: "weibull", 7: "linear",
+    8: "median_unbiased", 9: "normal_unbiased",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -58,66 +65,18 @@ class TestResult:
     p: float
 
 
-def _log_prob(table: np.ndarray) -> float:
-    rows, cols, n = table.sum(axis=1), table.sum(axis=0), table.sum()
-    return float(
-        gammaln(rows + 1).sum()
-        + gammaln(cols + 1).sum()
-        - gammaln(n + 1)
-        - gammaln(table + 1).sum()
-    )
+fisher_exact_rxc = fisher_exact  # the former name, kept working
 
 
-def fisher_exact_rxc(table: np.ndarray) -> float:
-    """Two-sided exact P (Freeman-Halton) by enumerating the tables with these margins; the
-    tables as probable as the observed one count, with R's relative tolerance 1e-7."""
-    t = np.asarray(table, dtype=int)
-    rows, cols = t.sum(axis=1), t.sum(axis=0)
-    observed = _log_prob(t)
-    limit = observed + math.log1p(1e-7)
-    total = 0.0
-    count = 0
-
-    def columns(j: int, remaining: np.ndarray, acc: float) -> None:
-        nonlocal total, count
-        if j == len(cols) - 1:
-            last = remaining  # the last column is forced by the row margins
-            if last.sum() != cols[j]:
-                return
-            lp = acc - gammaln(last + 1).sum()
-            count += 1
-            if count > MAX_TABLES:
-                raise ParameterError("too many tables for an exact test; use the chi-square")
-            if lp <= limit:
-                total += math.exp(lp)
-            return
-        for part in _compositions(int(cols[j]), remaining):
-            columns(j + 1, remaining - part, acc - float(gammaln(part + 1).sum()))
-
-    const = float(gammaln(rows + 1).sum() + gammaln(cols + 1).sum() - gammaln(rows.sum() + 1))
-    columns(0, rows.copy(), const)
-    return min(1.0, total)
-
-
-def _compositions(total: int, caps: np.ndarray) -> list[np.ndarray]:
-    """Ways to split ``total`` over len(caps) cells with cell i at most caps[i]."""
-    out: list[np.ndarray] = []
-    k = len(caps)
-
-    def rec(i: int, left: int, cur: list[int]) -> None:
-        if i == k - 1:
-            if left <= caps[i]:
-                out.append(np.array([*cur, left]))
-            return
-        room = int(caps[i + 1 :].sum())
-        for v in range(max(0, left - room), min(int(caps[i]), left) + 1):
-            rec(i + 1, left - v, [*cur, v])
-
-    rec(0, total, [])
-    return out
-
-
-def compare_categorical(counts: np.ndarray, test: str = "auto") -> TestResult:
+def compare_categorical(
+    counts: np.ndarray,
+    test: str = "auto",
+    *,
+    correct: bool = False,
+    simulate: bool = False,
+    B: int = 2000,  # noqa: N803 (R's name)
+    seed: int | None = None,
+) -> TestResult:
     """Test of a contingency table.
 
     Parameters
@@ -127,25 +86,36 @@ def compare_categorical(counts: np.ndarray, test: str = "auto") -> TestResult:
     test
         ``auto`` (chi-square unless an expected count is below 5, then Fisher), ``chisq`` or
         ``fisher``.
+    correct
+        Yates' continuity correction of the chi-square of a 2 x 2 table (R's
+        ``chisq.test(correct=TRUE)``; ignored for larger tables, as R).
+    simulate, B, seed
+        Fisher's P from ``B`` random tables (R's ``simulate.p.value``), see
+        :func:`fisher_exact`.
 
     Returns
     -------
     TestResult
         The test used, statistic, df and P.
     """
+    if test not in ("auto", "chisq", "fisher"):
+        raise ParameterError(f"test {test!r}: choose auto, chisq or fisher")
     c = np.asarray(counts, dtype=float)
     c = c[c.sum(axis=1) > 0][:, c.sum(axis=0) > 0]
     if c.shape[0] < 2 or c.shape[1] < 2:
         return TestResult("none (a single level or group)", math.nan, math.nan, math.nan)
     expected = np.outer(c.sum(axis=1), c.sum(axis=0)) / c.sum()
     if test == "fisher" or (test == "auto" and expected.min() < FISHER_BELOW):
-        if c.shape == (2, 2):
+        if c.shape == (2, 2) and not simulate:
             p = float(stats.fisher_exact(c.astype(int)).pvalue)
         else:
-            p = fisher_exact_rxc(c.astype(int))
-        return TestResult("Fisher's exact", math.nan, math.nan, p)
-    chi = stats.chi2_contingency(c, correction=False)
-    return TestResult("Pearson chi-square", float(chi.statistic), float(chi.dof), float(chi.pvalue))
+            p = fisher_exact(c.astype(int), simulate=simulate, B=B, seed=seed)
+        name = "Fisher's exact (simulated P)" if simulate else "Fisher's exact"
+        return TestResult(name, math.nan, math.nan, p)
+    yates = correct and c.shape == (2, 2)
+    chi = stats.chi2_contingency(c, correction=yates)
+    name = "Pearson chi-square with Yates' correction" if yates else "Pearson chi-square"
+    return TestResult(name, float(chi.statistic), float(chi.dof), float(chi.pvalue))
 
 
 def _mw_exact(x: np.ndarray, y: np.ndarray) -> bool:
@@ -153,7 +123,27 @@ def _mw_exact(x: np.ndarray, y: np.ndarray) -> bool:
     return len(x) < 50 and len(y) < 50 and len(np.unique(both)) == len(both)
 
 
-def compare_numeric(values: Sequence[np.ndarray], summary: str = "mean_sd") -> TestResult:
+def _welch(groups: list[np.ndarray]) -> TestResult:
+    """Welch's t (two groups, R's ``t.test``) or Welch's ANOVA (``oneway.test``)."""
+    if any(len(g) < 2 for g in groups):
+        raise ParameterError("Welch's test needs at least 2 values in every group")
+    if len(groups) == 2:
+        r = stats.ttest_ind(groups[0], groups[1], equal_var=False)
+        df = float(r.df) if hasattr(r, "df") else math.nan
+        return TestResult("Welch's t-test", float(r.statistic), df, float(r.pvalue))
+    n = np.array([len(g) for g in groups], dtype=float)
+    m = np.array([g.mean() for g in groups])
+    w = n / np.array([g.var(ddof=1) for g in groups])
+    k, mw = len(groups), float((w * m).sum() / w.sum())
+    tmp = float((((1 - w / w.sum()) ** 2) / (n - 1)).sum()) / (k**2 - 1)
+    f = float((w * (m - mw) ** 2).sum()) / ((k - 1) * (1 + 2 * (k - 2) * tmp))
+    df2 = 1 / (3 * tmp)
+    return TestResult("Welch's ANOVA", f, float(k - 1), float(stats.f.sf(f, k - 1, df2)))
+
+
+def compare_numeric(
+    values: Sequence[np.ndarray], summary: str = "mean_sd", *, var_equal: bool = True
+) -> TestResult:
     """ANOVA for ``mean_sd``; Mann-Whitney (2 groups) or Kruskal-Wallis for medians.
 
     Parameters
@@ -162,6 +152,11 @@ def compare_numeric(values: Sequence[np.ndarray], summary: str = "mean_sd") -> T
         One array per group (NaN ignored).
     summary
         ``mean_sd``, ``median_iqr`` or ``median_range``: how the table summarises them.
+    var_equal
+        For ``mean_sd``: one-way ANOVA assuming equal variances (SPSS's and
+        ``oneway.test(var.equal=TRUE)``), or, when False, Welch's t-test for two groups
+        (R's ``t.test`` default; its df is the Welch-Satterthwaite df) and Welch's ANOVA for
+        more (``oneway.test``; the df reported is the numerator's).
 
     Returns
     -------
@@ -174,6 +169,8 @@ def compare_numeric(values: Sequence[np.ndarray], summary: str = "mean_sd") -> T
     if len(groups) < 2:
         return TestResult("none (a single group)", math.nan, math.nan, math.nan)
     if summary == "mean_sd":
+        if not var_equal:
+            return _welch(groups)
         r = stats.f_oneway(*groups)
         dfn = len(groups) - 1
         return TestResult("one-way ANOVA", float(r.statistic), float(dfn), float(r.pvalue))
@@ -237,10 +234,10 @@ def _pct(k: float, n: float) -> str:
 
 
 def _categorical_rows(
-    variable: str, counts: pd.DataFrame, test: str = "auto"
+    variable: str, counts: pd.DataFrame, test: str = "auto", correct: bool = False
 ) -> list[dict[str, object]]:
     """counts: index levels, columns groups."""
-    r = compare_categorical(counts.to_numpy(float), test)
+    r = compare_categorical(counts.to_numpy(float), test, correct=correct)
     totals = counts.sum(axis=0)
     rows: list[dict[str, object]] = []
     for i, (level, row) in enumerate(counts.iterrows()):
@@ -263,6 +260,10 @@ def baseline_table(
     variables: Sequence[str],
     numeric_summary: str = "mean_sd",
     categorical_test: str = "auto",
+    *,
+    quantile_type: int = 7,
+    correct: bool = False,
+    var_equal: bool = True,
 ) -> pd.DataFrame:
     """Table of ``variables`` by ``group``: n (%) for categorical, mean ± SD (``mean_sd``),
     median (P25, P75) (``median_iqr``) or median (range) (``median_range``) for numeric.
@@ -279,12 +280,19 @@ def baseline_table(
         ``mean_sd``, ``median_iqr`` or ``median_range``.
     categorical_test
         As :func:`compare_categorical`.
+    quantile_type
+        How P25 and P75 are computed, as R's ``quantile(type=)``: 7 (R's default), 6
+        (SPSS's), or any of 1-9.
+    correct, var_equal
+        As :func:`compare_categorical` and :func:`compare_numeric`.
 
     Returns
     -------
     pandas.DataFrame
         variable, level, one column per group, total, test, statistic, df, p, missing.
     """
+    if quantile_type not in QUANTILE_TYPES:
+        raise ParameterError(f"quantile type {quantile_type!r}: choose 1 to 9 (R's types)")
     if numeric_summary not in ("mean_sd", "median_iqr", "median_range"):
         raise ParameterError(
             f"numeric summary {numeric_summary!r}: choose mean_sd, median_iqr or median_range"
@@ -302,27 +310,54 @@ def baseline_table(
             for g, x in zip(
                 [*groups, "total"], [*values, col.dropna().to_numpy(float)], strict=True
             ):
-                rec[g] = _describe(x, numeric_summary)
-            r = compare_numeric(values, numeric_summary)
+                rec[g] = _describe(x, numeric_summary, quantile_type)
+            r = compare_numeric(values, numeric_summary, var_equal=var_equal)
             rec.update({"test": r.test, "statistic": r.statistic, "df": r.df, "p": r.p})
             rows.append({**rec, "missing": missing})
         else:
             counts = pd.crosstab(col.astype(str).where(col.notna()), d[group].astype(str))
             counts = counts.reindex(columns=groups, fill_value=0)
-            for rec in _categorical_rows(v, counts, categorical_test):
+            for rec in _categorical_rows(v, counts, categorical_test, correct):
                 rows.append({**rec, "missing": missing})
     return pd.DataFrame(rows)
 
 
-def _describe(x: np.ndarray, how: str) -> str:
+def quantile(x: np.ndarray, probs: Sequence[float], type: int = 7) -> np.ndarray:
+    """Sample quantiles as R's ``quantile(x, probs, type=)`` (Hyndman & Fan's 9 types).
+
+    Parameters
+    ----------
+    x
+        Values (NaN ignored).
+    probs
+        Probabilities in [0, 1].
+    type
+        R's type: 7 (R's default), 6 (SPSS's), or any of 1-9.
+
+    Returns
+    -------
+    numpy.ndarray
+        One quantile per probability.
+    """
+    if type not in QUANTILE_TYPES:
+        raise ParameterError(f"quantile type {type!r}: choose 1 to 9 (R's types)")
+    v = np.asarray(x, dtype=float)
+    v = v[np.isfinite(v)]
+    if not len(v):
+        return np.full(len(probs), math.nan)
+    method = QUANTILE_TYPES[type]
+    return np.asarray(np.quantile(v, np.asarray(probs, dtype=float), method=method))  # type: ignore[call-overload]
+
+
+def _describe(x: np.ndarray, how: str, quantile_type: int = 7) -> str:
     if len(x) == 0:
         return "-"
     if how == "mean_sd":
-        sd = float(np.std(x, ddof=1)) if len(x) > 1 else math.nan
-        return f"{x.mean():.1f} ± {sd:.1f}"
+        sd = f"{float(np.std(x, ddof=1)):.1f}" if len(x) > 1 else "-"  # R's sd of one: NA
+        return f"{x.mean():.1f} ± {sd}"
     med = float(np.median(x))
     if how == "median_iqr":
-        q1, q3 = np.percentile(x, [25, 75])
+        q1, q3 = quantile(x, [0.25, 0.75], quantile_type)
         return f"{med:.1f} ({q1:.1f}, {q3:.1f})"
     return f"{med:.1f} ({x.min():.1f}-{x.max():.1f})"
 
