@@ -123,3 +123,40 @@ def test_demo_goes_on_to_the_cohort_report(tmp_path: Path) -> None:
     assert (tmp_path / "demo" / "cohort" / "report.html").is_file()
     assert (tmp_path / "demo" / "cohort_input" / "clinical_SIMULATED.csv").is_file()
     assert "142 patients analysed" in out.getvalue()
+
+
+PILOT_HEADER = (
+    "patient_id,sample_id,diagnosis_date,cr_date,relapse_date,death_date,transplant_date,"
+    "last_followup_date,sex,age\n"
+)
+
+
+@pytest.mark.parametrize(
+    "rows",
+    [
+        # three patients, no event at all: no log-rank, no incidence, no Cox
+        ["P1,S1,2019-01-01,2019-02-01,,,,2020-06-01,M,10",
+         "P2,S2,2019-03-01,2019-04-01,,,,2020-01-01,F,12",
+         "P3,S3,2019-03-01,2019-04-01,,,2019-06-01,2020-01-01,F,14"],
+        # one patient
+        ["P1,S1,2019-01-01,2019-02-01,,,,2020-06-01,M,10"],
+    ],
+)  # fmt: skip
+def test_a_pilot_cohort_completes_and_says_what_could_not_be_computed(
+    tmp_path: Path, rows: list[str]
+) -> None:
+    """A SYNTHETIC pilot of 1-3 patients: the cohort command completes (exit 0) and the
+    report lists each analysis it could not do, with R's reason, instead of aborting."""
+    clinical = tmp_path / "SYNTHETIC_pilot.csv"
+    clinical.write_text(PILOT_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    calls = tmp_path / "calls.tsv"
+    calls.write_text(
+        "sample\tcall\tstatus\nS1\tΔ4-7\tvalid\nS2\tnot detected\tvalid\nS3\tnot detected\tvalid\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    code = main(["cohort", str(clinical), "--calls", str(calls), "-o", str(out)], io.StringIO())
+    assert code == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    section = html.split('<h2 id="skipped">Not done</h2>')[1].split("</ul>")[0]
+    assert "no events" in section

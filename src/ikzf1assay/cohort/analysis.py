@@ -16,8 +16,12 @@ D not deleted / transplant (a transplant any time during follow-up, as the study
 from __future__ import annotations
 
 import logging
+import warnings
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -43,7 +47,7 @@ from ikzf1assay.cohort.timevarying import (
     landmark,
     warn_fixed_treatment_group,
 )
-from ikzf1assay.errors import ParameterError
+from ikzf1assay.errors import IkzfAssayError, ParameterError
 
 __all__ = ["GROUPS", "CohortAnalysis", "CohortSettings", "analyse_cohort", "run_cohort"]
 
@@ -63,6 +67,9 @@ GROUPINGS = {
     "group": "group (deletion x transplant)",
     "transplant_deleted": "transplant among deleted patients",
 }
+
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -130,6 +137,25 @@ def analysis_table(clinical: ClinicalTable, linked: Linked, endpoints: Endpoints
 
 def _subset(table: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return table.dropna(subset=columns)
+
+
+def _attempt(result: CohortAnalysis, label: str, compute: Callable[[], T]) -> T | None:
+    """``compute()``, or None when it cannot be done on these patients: the reason goes to
+    ``result.skipped`` (as R, the analysis is refused, e.g. "no events in any group") and the
+    cohort run goes on. Warnings of the statistics libraries (tiny groups) go to
+    ``result.warnings``."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            value = compute()
+        except (IkzfAssayError, np.linalg.LinAlgError) as exc:
+            result.skipped.append(f"{label}: {exc}")
+            value = None
+    for w in caught:
+        text = f"{label}: {str(w.message).splitlines()[0]}"
+        if text not in result.warnings:
+            result.warnings.append(text)
+    return value
 
 
 def analyse_cohort(
@@ -201,13 +227,17 @@ def _baseline_tables(result: CohortAnalysis, usable: pd.DataFrame) -> None:
     missing = [c for c in base_vars if c not in result.table]
     if missing:
         raise ParameterError(f"baseline variable(s) {', '.join(missing)} not in the table")
-    if base_vars:
-        result.baseline["deletion"] = baseline_table(
-            usable, "deletion", base_vars, s.numeric_summary
+    if not base_vars:
+        return
+    by_group = usable[usable["group"].notna()]
+    for name, data in (("deletion", usable), ("group", by_group)):
+        table = _attempt(
+            result,
+            f"baseline table by {name}",
+            partial(baseline_table, data, name, base_vars, s.numeric_summary),
         )
-        result.baseline["group"] = baseline_table(
-            usable[usable["group"].notna()], "group", base_vars, s.numeric_summary
-        )
+        if table is not None:
+            result.baseline[name] = table
 
 
 def _curves_and_tests(
@@ -222,19 +252,39 @@ def _curves_and_tests(
         if d.empty:
             result.skipped.append(f"{ep.upper()} by {GROUPINGS[grouping]}: no patients")
             continue
-        result.km[(ep, grouping)] = kaplan_meier(
-            d, t, e, group=grouping, times=times, conf_type=s.conf_type
+        label = f"{ep.upper()} by {GROUPINGS[grouping]}"
+        km = _attempt(
+            result,
+            f"Kaplan-Meier of {label}",
+            partial(kaplan_meier, d, t, e, group=grouping, times=times, conf_type=s.conf_type),
         )
+        if km is not None:
+            result.km[(ep, grouping)] = km
         if d[grouping].nunique() > 1:
-            result.logrank[(ep, grouping)] = logrank(d, t, e, grouping)
+            lr = _attempt(result, f"log-rank of {label}", partial(logrank, d, t, e, grouping))
+            if lr is not None:
+                result.logrank[(ep, grouping)] = lr
     for ep in COMPETING_ENDPOINTS:
         t, st = f"{ep}_time", f"{ep}_status"
         d = _subset(usable, [t, st, grouping])
         if d.empty:
             continue
-        result.cif[(ep, grouping)] = cumulative_incidence(d, t, st, grouping, times)
+        label = f"{ep.upper()} by {GROUPINGS[grouping]}"
+        cif = _attempt(
+            result,
+            f"cumulative incidence of {label}",
+            partial(cumulative_incidence, d, t, st, grouping, times),
+        )
+        if cif is not None:
+            result.cif[(ep, grouping)] = cif
         if d[grouping].nunique() > 1 and (d[st] == 1).any():
-            result.gray[(ep, grouping)] = gray_test(d, t, st, grouping)
+            gray = _attempt(
+                result,
+                f"Gray's test of {label}",
+                partial(gray_test, d, t, st, grouping),
+            )
+            if gray is not None:
+                result.gray[(ep, grouping)] = gray
 
 
 def _fine_gray_models(result: CohortAnalysis, usable: pd.DataFrame) -> None:
@@ -242,10 +292,13 @@ def _fine_gray_models(result: CohortAnalysis, usable: pd.DataFrame) -> None:
     for ep in COMPETING_ENDPOINTS:
         d = _subset(usable, [f"{ep}_time", f"{ep}_status"])
         if (d[f"{ep}_status"] == 1).any():
-            try:
-                result.fine_gray[ep] = fine_gray(d, f"{ep}_time", f"{ep}_status", ["ikzf1_deleted"])
-            except (ParameterError, np.linalg.LinAlgError) as exc:
-                result.skipped.append(f"Fine-Gray for {ep.upper()}: {exc}")
+            fg = _attempt(
+                result,
+                f"Fine-Gray for {ep.upper()}",
+                partial(fine_gray, d, f"{ep}_time", f"{ep}_status", ["ikzf1_deleted"]),
+            )
+            if fg is not None:
+                result.fine_gray[ep] = fg
 
 
 def _cox_models(
@@ -264,24 +317,50 @@ def _cox_models(
         if d.empty or d[e].sum() == 0:
             result.skipped.append(f"Cox for {ep.upper()}: no events")
             continue
-        screen = screen_and_fit(
-            d, t, e, ["ikzf1_deleted", *candidates], threshold=s.entry_p, ties=s.ties
+        screen = _attempt(
+            result,
+            f"Cox for {ep.upper()}",
+            partial(
+                screen_and_fit,
+                d,
+                t,
+                e,
+                ["ikzf1_deleted", *candidates],
+                threshold=s.entry_p,
+                ties=s.ties,
+            ),
         )
+        if screen is None:
+            continue
         result.cox[ep] = screen
         if not has_transplant:
             continue
         chosen = [c for c in screen.selected if c != "ikzf1_deleted"]
-        try:
-            result.time_varying[ep] = cox_time_varying(
-                d, t, e, "transplant_time", ["ikzf1_deleted", *chosen]
-            )
-        except ParameterError as exc:
-            result.skipped.append(f"time-dependent Cox for {ep.upper()}: {exc}")
+        tv = _attempt(
+            result,
+            f"time-dependent Cox for {ep.upper()}",
+            partial(cox_time_varying, d, t, e, "transplant_time", ["ikzf1_deleted", *chosen]),
+        )
+        if tv is not None:
+            result.time_varying[ep] = tv
         dd = d[d["deletion"] == "deleted"]
         if len(dd) and (dd[t] > s.landmark_days).any():
-            result.landmarks[ep] = landmark(
-                dd, t, e, "transplant_time", s.landmark_days, times=times, conf_type=s.conf_type
+            lm = _attempt(
+                result,
+                f"landmark analysis for {ep.upper()}",
+                partial(
+                    landmark,
+                    dd,
+                    t,
+                    e,
+                    "transplant_time",
+                    s.landmark_days,
+                    times=times,
+                    conf_type=s.conf_type,
+                ),
             )
+            if lm is not None:
+                result.landmarks[ep] = lm
 
 
 def run_cohort(

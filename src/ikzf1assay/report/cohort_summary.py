@@ -5,6 +5,8 @@ Renders a :class:`~ikzf1assay.cohort.analysis.CohortAnalysis`; computes nothing.
 
 from __future__ import annotations
 
+import math
+
 from ikzf1assay.cohort.analysis import CohortAnalysis
 
 __all__ = ["cohort_summary"]
@@ -42,7 +44,11 @@ def cohort_summary(analysis: CohortAnalysis) -> str:
         rates = "; ".join(
             f"{name} " + " / ".join(g["text"]) for name, g in km.at.groupby("group", sort=False)
         )
-        p = f", log-rank P {lr.p:.3g}" if lr else ""
+        p = ""
+        if lr is not None:
+            p = f", log-rank P {lr.p:.3g}" if math.isfinite(lr.p) else ", log-rank P n/a"
+            if getattr(lr, "note", ""):
+                p += f" ({lr.note})"
         lines.append(f"{ep.upper()} at {years} y: {rates}{p}")
     for ep, screen in analysis.cox.items():
         if screen.multivariable is not None:
