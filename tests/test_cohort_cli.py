@@ -160,3 +160,42 @@ def test_a_pilot_cohort_completes_and_says_what_could_not_be_computed(
     html = (out / "report.html").read_text(encoding="utf-8")
     section = html.split('<h2 id="skipped">Not done</h2>')[1].split("</ul>")[0]
     assert "no events" in section
+
+
+def _pilot_files(folder: Path, rows: list[str]) -> tuple[Path, Path]:
+    """A SYNTHETIC pilot clinical table of ``rows`` and the calls of samples S1 and S2."""
+    clinical = folder / "SYNTHETIC_pilot.csv"
+    clinical.write_text(PILOT_HEADER + "\n".join(rows) + "\n", encoding="utf-8")
+    calls = folder / "calls.tsv"
+    calls.write_text("sample\tcall\tstatus\nS1\tΔ4-7\tvalid\nS2\tnot detected\tvalid\n", "utf-8")
+    return clinical, calls
+
+
+def test_reference_level_and_recoding_reach_the_report(tmp_path: Path) -> None:
+    """`--reference sex=M` makes male the reference level; the report lists the values the
+    vocabulary rewrote and the reference levels; a patient without a usable call is counted
+    as such, never as 'None'."""
+    rows = ["P1,S1,2019-01-01,2019-02-01,,,,2020-06-01,M,10",
+            "P2,S2,2019-03-01,2019-04-01,2019-10-01,2020-01-01,,2020-01-01,f,12",
+            "P3,S9,2019-03-01,2019-04-01,,,,2020-01-01,Male,11"]  # fmt: skip
+    clinical, calls = _pilot_files(tmp_path, rows)
+    out = tmp_path / "out"
+    argv = ["cohort", str(clinical), "--calls", str(calls), "-o", str(out)]
+    assert main([*argv, "--reference", "sex=M"], io.StringIO()) == 0
+    html = (out / "report.html").read_text(encoding="utf-8")
+    values = html.split('<h2 id="values">')[1].split("<h2")[0]
+    assert "<td>sex</td><td>f</td><td>female</td>" in values
+    assert "sex = male" in values
+    assert "None " not in html.split('<h2 id="summary">')[1].split("<h2")[0]
+    assert main([*argv, "--reference", "sex"], io.StringIO()) == 2
+
+
+def test_reference_defaults_to_the_absent_level(tmp_path: Path) -> None:
+    rows = ["P1,S1,2019-01-01,2019-02-01,,,,2020-06-01,M,10",
+            "P2,S2,2019-03-01,2019-04-01,2019-10-01,2020-01-01,,2020-01-01,F,12"]  # fmt: skip
+    clinical, calls = _pilot_files(tmp_path, rows)
+    out = tmp_path / "out"
+    assert (
+        main(["cohort", str(clinical), "--calls", str(calls), "-o", str(out)], io.StringIO()) == 0
+    )
+    assert "sex = female" in (out / "report.html").read_text(encoding="utf-8")

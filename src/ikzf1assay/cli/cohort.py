@@ -25,6 +25,19 @@ def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
     return {n: getattr(args, n) for n in names if getattr(args, n) is not None}
 
 
+def _references(given: list[str] | None) -> dict[str, str] | None:
+    """``--reference VAR=LEVEL`` (repeatable) as ``{VAR: LEVEL}``."""
+    if not given:
+        return None
+    out: dict[str, str] = {}
+    for text in given:
+        var, sep, level = text.partition("=")
+        if not sep or not var.strip() or not level.strip():
+            raise ParameterError(f"--reference {text!r}: give VAR=LEVEL, e.g. sex=F")
+        out[var.strip()] = level.strip()
+    return out
+
+
 def _cohort(args: argparse.Namespace, out: TextIO) -> int:
     import datetime as dt
 
@@ -51,6 +64,7 @@ def _cohort(args: argparse.Namespace, out: TextIO) -> int:
         EndpointDefinitions(**endpoints),
         args.strict,
         **_given(args, "date_order", "time_unit"),
+        reference=_references(args.reference),
     )
     out.write(cohort_summary(run.analysis))
     out.write(f"report: {run.files['report']}\n")
@@ -77,6 +91,11 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     cohort.add_argument("-o", "--output", type=Path, metavar="OUTDIR", required=True)
     cohort.add_argument("--strict", action="store_true", help="reject the table on any row problem")
+    cohort.add_argument(
+        "--reference", action="append", metavar="VAR=LEVEL",
+        help="reference level of a categorical covariate (repeatable); default: the absent/"
+        "negative/no level of a binary factor (female for sex), else the first in order",
+    )  # fmt: skip
     cohort.add_argument("--date-order", choices=["auto", "day-first", "month-first"])
     cohort.add_argument("--time-unit", choices=["days", "weeks", "months", "years"],
                         help="unit of ready-made times (default days)")  # fmt: skip

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -299,6 +299,9 @@ def _fine_gray_models(result: CohortAnalysis, usable: pd.DataFrame) -> None:
             )
             if fg is not None:
                 result.fine_gray[ep] = fg
+                if fg.warnings or not fg.converged:
+                    said = "; ".join(fg.warnings) or "did not converge"
+                    result.warnings.append(f"Fine-Gray for {ep.upper()}: {said}")
 
 
 def _cox_models(
@@ -333,6 +336,10 @@ def _cox_models(
         if screen is None:
             continue
         result.cox[ep] = screen
+        fit = screen.multivariable
+        if fit is not None and (fit.warnings or not fit.converged):
+            said = "; ".join(fit.warnings) or "did not converge"
+            result.warnings.append(f"multivariable Cox for {ep.upper()}: {said}")
         if not has_transplant:
             continue
         chosen = [c for c in screen.selected if c != "ikzf1_deleted"]
@@ -371,6 +378,7 @@ def run_cohort(
     strict: bool = False,
     date_order: str = "auto",
     time_unit: str = "days",
+    reference: Mapping[str, str] | None = None,
 ) -> CohortAnalysis:
     """Read, validate, link, derive the endpoints and analyse: ``ikzf1assay cohort`` as a call.
 
@@ -386,15 +394,20 @@ def run_cohort(
         What the endpoints mean (default: the study's).
     strict, date_order, time_unit
         As :func:`~ikzf1assay.cohort.read_clinical`.
+    reference
+        ``{column: level}``: reference levels of categorical covariates (otherwise the
+        vocabulary's absent/negative/no level, or R's first level).
 
     Returns
     -------
     CohortAnalysis
         As :func:`analyse_cohort`.
     """
+    close = definitions.close_date if definitions is not None else None
     clinical = read_clinical(
-        clinical_path, strict=strict, date_order=date_order, time_unit=time_unit
-    )
+        clinical_path, strict=strict, date_order=date_order, time_unit=time_unit,
+        reference=reference, close_date=close,
+    )  # fmt: skip
     linked = link_calls(clinical.data, read_calls(list(calls_paths)))
     endpoints = derive_endpoints(clinical, definitions)
     return analyse_cohort(clinical, linked, endpoints, settings)

@@ -226,6 +226,8 @@ def _render(
     template = environment().get_template("cohort_report.html.j2")
     return template.render(
         comments=list(a.clinical.comments),
+        recoded=_records(a.clinical.recoded),
+        reference=dict(a.clinical.reference),
         source=a.clinical.source,
         n_rows=len(a.clinical.data) + len(a.clinical.excluded),
         n_kept=len(a.clinical.data),

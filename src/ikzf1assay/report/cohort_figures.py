@@ -48,6 +48,12 @@ FOUR_GROUP_PANELS = (
 )
 
 
+def _legend(ax: Axes, **kwargs: Any) -> None:
+    """A legend when something is labelled (a tiny cohort may draw no labelled curve)."""
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(**kwargs)
+
+
 def _label(name: object, labels: Mapping[str, str] | None) -> str:
     return (labels or {}).get(str(name), str(name))
 
@@ -132,7 +138,7 @@ def km_figure(
     drawn = _draw_km(ax, km, labels)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    _legend(ax, loc="lower left", fontsize=8, frameon=False)
     if p_text:
         ax.text(0.98, 0.95, p_text, transform=ax.transAxes, ha="right", va="top", fontsize=9)
     months = float(km.end_of_follow_up().max()) / DAYS_PER_MONTH
@@ -195,7 +201,7 @@ def cif_figure(
     ax.set_xlabel("Months")
     ax.set_ylabel("Cumulative incidence")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    _legend(ax, loc="upper left", fontsize=8, frameon=False)
     if p_text:
         ax.text(0.98, 0.05, p_text, transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
     fig.tight_layout()
@@ -232,7 +238,7 @@ def four_group_figure(
     for ax, (ep, name) in zip(axes.flat, FOUR_GROUP_PANELS, strict=False):
         if ep in km:
             _draw_km(ax, km[ep], labels)
-            ax.legend(loc="lower left", fontsize=7, frameon=False)
+            _legend(ax, loc="lower left", fontsize=7, frameon=False)
         ax.set_title(name)
         ax.set_xlabel("Months")
         if ep in p_texts:
@@ -240,7 +246,7 @@ def four_group_figure(
     ax = axes.flat[3]
     if cir is not None:
         _draw_cif(ax, cir, 1, labels)
-        ax.legend(loc="upper left", fontsize=7, frameon=False)
+        _legend(ax, loc="upper left", fontsize=7, frameon=False)
         if "cir" in p_texts:
             ax.text(0.98, 0.05, p_texts["cir"], transform=ax.transAxes, ha="right", va="bottom")
     ax.set_title("Cumulative incidence of relapse")
@@ -350,7 +356,7 @@ def _plot_km(
     ax.set_xlabel("Months")
     ax.set_ylabel("Survival probability")
     ax.set_title(title)
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
+    _legend(ax, loc="lower left", fontsize=8, frameon=False)
     return ax
 
 
@@ -375,7 +381,7 @@ def _plot_cif(
     ax.set_xlabel("Months")
     ax.set_ylabel("Cumulative incidence")
     ax.set_title(title)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
+    _legend(ax, loc="upper left", fontsize=8, frameon=False)
     return ax
 
 

@@ -3,7 +3,7 @@ files (``ikzf1assay simulate cohort``)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,6 +39,7 @@ def analyse_cohort_files(
     strict: bool = False,
     date_order: str = "auto",
     time_unit: str = "days",
+    reference: Mapping[str, str] | None = None,
 ) -> CohortRun:
     """Validate the clinical table, link the calls, analyse, and write every output to ``outdir``.
 
@@ -51,7 +52,7 @@ def analyse_cohort_files(
         wins for a sample.
     outdir
         Folder for the TSVs, ``figures/``, provenance.json and report.html.
-    settings, definitions, strict, date_order, time_unit
+    settings, definitions, strict, date_order, time_unit, reference
         As for :func:`ikzf1assay.cohort.analysis.run_cohort` (None: the defaults).
 
     Returns
@@ -70,6 +71,7 @@ def analyse_cohort_files(
         strict=strict,
         date_order=date_order,
         time_unit=time_unit,
+        reference=reference,
     )
     files = write_cohort_outputs(analysis, outdir, {"clinical": [clinical], "calls": list(calls)})
     return CohortRun(analysis, files)
