@@ -22,13 +22,22 @@ from markupsafe import Markup, escape
 
 from ikzf1assay.qpcr.curves import CurveCalls
 from ikzf1assay.qpcr.plate import Plate
+from ikzf1assay.report._svg import (
+    BOTTOM,
+    LEFT,
+    PALETTE,
+    RIGHT,
+    TOP,
+    axis_titles,
+    document,
+    frame,
+    points,
+)
 from ikzf1assay.report.curves import baseline_corrected, drawable_curves, grouped_wells
 
 __all__ = ["CurveFigure", "curve_figures"]
 
 WIDTH, HEIGHT = 760, 420
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 40, 48
-PALETTE = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728")
 STYLE = {
     "review": 'stroke="#ff7f0e" stroke-width="1.3" stroke-dasharray="6 2 1.5 2"',
     "no": 'stroke="#999999" stroke-width="1" stroke-dasharray="4 3"',
@@ -71,10 +80,7 @@ class _Scale:
 def _ticks(scale: _Scale) -> list[str]:
     """Axis lines, ticks and labels."""
     x_lo, x_hi, y_bottom = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM
-    out = [
-        f'<rect x="{x_lo}" y="{TOP}" width="{x_hi - x_lo}" height="{y_bottom - TOP}" '
-        'fill="none" stroke="#444"/>'
-    ]
+    out = [frame(WIDTH, HEIGHT)]
     step = 5 if scale.x1 - scale.x0 > 20 else 2
     for c in range(int(math.ceil(scale.x0 / step) * step), int(scale.x1) + 1, step):
         x = float(scale.px(np.array([c]))[0])
@@ -90,12 +96,7 @@ def _ticks(scale: _Scale) -> list[str]:
         y = float(scale.py(np.array([v]))[0])
         out.append(f'<line x1="{x_lo}" y1="{y:.1f}" x2="{x_hi}" y2="{y:.1f}" stroke="#eee"/>')
         out.append(f'<text x="{x_lo - 6}" y="{y + 4:.1f}" text-anchor="end">{v:g}</text>')
-    out.append(f'<text x="{(x_lo + x_hi) / 2}" y="{HEIGHT - 8}" text-anchor="middle">cycle</text>')
-    out.append(
-        f'<text transform="translate(14 {(TOP + y_bottom) / 2}) rotate(-90)" '
-        'text-anchor="middle">baseline-corrected fluorescence</text>'
-    )
-    return out
+    return out + axis_titles(WIDTH, HEIGHT, "cycle", "baseline-corrected fluorescence")
 
 
 def _curve(row: pd.Series, x: np.ndarray, y: np.ndarray, scale: _Scale, colour: str) -> str:
@@ -107,12 +108,10 @@ def _curve(row: pd.Series, x: np.ndarray, y: np.ndarray, scale: _Scale, colour: 
         + (f" ({row['amplification_reason']})" if amp == "review" else "")
     )
     keep = np.isfinite(y)
-    points = " ".join(
-        f"{a:.1f},{b:.1f}" for a, b in zip(scale.px(x[keep]), scale.py(y[keep]), strict=True)
-    )
+    drawn = points(scale.px(x[keep]), scale.py(y[keep]))
     style = STYLE.get(amp, f'stroke="{colour}" stroke-width="1.3"')
     return (
-        f'<polyline fill="none" {style} points="{points}" data-well="{escape(row["well"])}">'
+        f'<polyline fill="none" {style} points="{drawn}" data-well="{escape(row["well"])}">'
         f"<title>{escape(label)}</title></polyline>"
     )
 
@@ -148,14 +147,7 @@ def _figure(
         f"{int(counts.get('review', 0))} review (orange), {int(counts.get('no', 0))} no (grey); "
         f"threshold {threshold:.4g} (red), Ct cut-off {ct_cutoff:g} (dotted)"
     )
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="amplification curves: '
-        f'{escape(name)}" font-family="sans-serif" font-size="11">'
-        f'<text x="{WIDTH / 2}" y="20" text-anchor="middle" font-size="12">{escape(title)}</text>'
-        + "".join(parts)
-        + "</svg>"
-    )
+    return document(WIDTH, HEIGHT, "amplification curves", name, title, parts)
 
 
 def curve_figures(

@@ -21,12 +21,21 @@ import pandas as pd
 from markupsafe import Markup, escape
 
 from ikzf1assay.qpcr.melt import MeltCalls
+from ikzf1assay.report._svg import (
+    BOTTOM,
+    LEFT,
+    PALETTE,
+    RIGHT,
+    TOP,
+    axis_titles,
+    document,
+    frame,
+    points,
+)
 
 __all__ = ["MeltFigure", "melt_figures", "melt_peak_rows"]
 
 WIDTH, HEIGHT = 760, 360
-LEFT, RIGHT, TOP, BOTTOM = 64, 16, 40, 48
-PALETTE = ("#1f77b4", "#2ca02c", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#d62728")
 KEYS = ["run", "well", "target"]
 
 
@@ -64,10 +73,7 @@ class _Scale:
 
 def _axes(scale: _Scale) -> list[str]:
     x_lo, x_hi, y_bottom = LEFT, WIDTH - RIGHT, HEIGHT - BOTTOM
-    out = [
-        f'<rect x="{x_lo}" y="{TOP}" width="{x_hi - x_lo}" height="{y_bottom - TOP}" '
-        'fill="none" stroke="#444"/>'
-    ]
+    out = [frame(WIDTH, HEIGHT)]
     step = _nice_step(scale.x1 - scale.x0)
     for t in np.arange(math.ceil(scale.x0 / step) * step, scale.x1 + 1e-9, step):
         x = float(scale.px(np.array([t]))[0])
@@ -79,15 +85,7 @@ def _axes(scale: _Scale) -> list[str]:
         y = float(scale.py(np.array([v]))[0])
         out.append(f'<line x1="{x_lo}" y1="{y:.1f}" x2="{x_hi}" y2="{y:.1f}" stroke="#eee"/>')
         out.append(f'<text x="{x_lo - 6}" y="{y + 4:.1f}" text-anchor="end">{v:.4g}</text>')
-    out.append(
-        f'<text x="{(x_lo + x_hi) / 2}" y="{HEIGHT - 8}" text-anchor="middle">'
-        "temperature (°C)</text>"
-    )
-    out.append(
-        f'<text transform="translate(14 {(TOP + y_bottom) / 2}) rotate(-90)" '
-        'text-anchor="middle">-dF/dT</text>'
-    )
-    return out
+    return out + axis_titles(WIDTH, HEIGHT, "temperature (°C)", "-dF/dT")
 
 
 def _peaks_text(peaks: str) -> str:
@@ -100,9 +98,7 @@ def _line(row: dict[Hashable, Any], curve: pd.DataFrame, scale: _Scale, colour: 
     x = curve["temperature"].to_numpy(dtype=float)
     y = curve["neg_dfdt"].to_numpy(dtype=float)
     keep = np.isfinite(y)
-    points = " ".join(
-        f"{a:.1f},{b:.1f}" for a, b in zip(scale.px(x[keep]), scale.py(y[keep]), strict=True)
-    )
+    drawn = points(scale.px(x[keep]), scale.py(y[keep]))
     label = escape(f"{row['well']} {row['sample']}: {_peaks_text(str(row['peaks']))}")
     marks = []
     for t in filter(None, str(row["peaks"]).split(",")):
@@ -113,7 +109,7 @@ def _line(row: dict[Hashable, Any], curve: pd.DataFrame, scale: _Scale, colour: 
                      f"<title>{label}</title></circle>")  # fmt: skip
     return (
         f'<g data-well="{escape(row["well"])}"><polyline fill="none" stroke="{colour}" '
-        f'stroke-width="1.3" points="{points}"><title>{label}</title></polyline>'
+        f'stroke-width="1.3" points="{drawn}"><title>{label}</title></polyline>'
         + "".join(marks)
         + "</g>"
     )
@@ -132,14 +128,7 @@ def _figure(name: str, rows: pd.DataFrame, curves: dict[tuple[str, str, str], pd
         parts.append(_line(row, curve, scale, PALETTE[i % len(PALETTE)]))
     with_peak = sum(1 for r, _ in drawn if r["n_peaks"])
     title = f"{name}: {len(drawn)} wells, {with_peak} with a melt peak"
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {HEIGHT}" '
-        f'width="{WIDTH}" height="{HEIGHT}" role="img" aria-label="melt curves: '
-        f'{escape(name)}" font-family="sans-serif" font-size="11">'
-        f'<text x="{WIDTH / 2}" y="20" text-anchor="middle" font-size="12">{escape(title)}</text>'
-        + "".join(parts)
-        + "</svg>"
-    )
+    return document(WIDTH, HEIGHT, "melt curves", name, title, parts)
 
 
 def _grouped(melt: MeltCalls, groups: pd.DataFrame | None) -> pd.DataFrame:
