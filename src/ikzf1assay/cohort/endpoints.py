@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from ikzf1assay.cohort.clinical import READY_MADE, ClinicalTable
+from ikzf1assay.cohort.clinical_dates import DATE_COLUMNS, describe_ids
 from ikzf1assay.errors import ParameterError
 
 __all__ = ["ENDPOINTS", "EndpointDefinitions", "Endpoints", "derive_endpoints"]
@@ -123,17 +124,7 @@ def derive_endpoints(
     remission_known = "cr_date" in table.date_columns
     if table.has_dates:
         close = pd.Timestamp(d.close_date) if d.close_date else None
-        dx, cr, rel, death, tx, fu = (
-            df[c]
-            for c in (
-                "diagnosis_date",
-                "cr_date",
-                "relapse_date",
-                "death_date",
-                "transplant_date",
-                "last_followup_date",
-            )
-        )
+        dx, cr, rel, death, tx, fu = (df[c] for c in DATE_COLUMNS)
         if close is not None:
             # events after closure did not happen yet as far as the analysis is concerned
             rel, death, tx, cr = (s.where(s <= close) for s in (rel, death, tx, cr))
@@ -200,8 +191,8 @@ def derive_endpoints(
     negative = (out.filter(like="_time") < 0).any(axis=1)
     if negative.any():  # cannot happen after validation; kept as a guard against ready-made data
         raise ParameterError(
-            "negative endpoint times for patient(s) "
-            + ", ".join(out.loc[negative, "patient_id"].astype(str))
+            "negative endpoint times for "
+            + describe_ids(out.loc[negative, "patient_id"].astype(str).tolist())
         )
     return Endpoints(
         data=out,
