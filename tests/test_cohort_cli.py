@@ -199,3 +199,26 @@ def test_reference_defaults_to_the_absent_level(tmp_path: Path) -> None:
         main(["cohort", str(clinical), "--calls", str(calls), "-o", str(out)], io.StringIO()) == 0
     )
     assert "sex = female" in (out / "report.html").read_text(encoding="utf-8")
+
+
+def test_patients_left_out_of_a_model_are_counted_in_the_report(tmp_path: Path) -> None:
+    """Three patients without a Ph result: the Cox screen of ph and every model holding it
+    count them (left_out), the report says so, and the forest labels read "level vs
+    reference"."""
+    assert main(["simulate", "cohort", "--seed", "1", "-o", str(tmp_path / "in")]) == 0
+    clinical = tmp_path / "in" / "clinical_SIMULATED.csv"
+    table = pd.read_csv(clinical, comment="#")
+    table.loc[table.index[20:23], "ph"] = None  # patients whose calls are in this file
+    table.to_csv(clinical, index=False)
+    calls = tmp_path / "in" / "calls_other_runs_SIMULATED.tsv"
+    argv = ["cohort", str(clinical), "--calls", str(calls), "-o", str(tmp_path / "out"),
+            "--covariates", "ph,sex"]  # fmt: skip
+    assert main(argv, io.StringIO()) == 0
+    models = pd.read_csv(tmp_path / "out" / "model_patients.tsv", sep="\t")
+    ph_rows = models[models["model"] == "univariable Cox, ph"]
+    assert set(ph_rows["left_out"]) == {3}
+    uni = pd.read_csv(tmp_path / "out" / "cox_univariable.tsv", sep="\t")
+    assert set(uni.loc[uni["covariate"] == "ph", "label"]) == {"ph positive vs negative"}
+    assert set(uni.loc[uni["covariate"] == "ph", "n_dropped"]) == {3}
+    html = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
+    assert "Patients in each model" in html

@@ -7,6 +7,8 @@ are compared to 1e-6 relative.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -83,3 +85,18 @@ def test_cifs_and_km_add_to_one() -> None:
 def test_status_must_be_coded() -> None:
     with pytest.raises(ParameterError, match="0 for censored, 1, 2"):
         cumulative_incidence(cohort().assign(status=-1), "time", "status")
+
+
+def test_group_without_an_event_of_a_cause_has_a_flat_curve_as_cuminc(tmp_path: Path) -> None:
+    """cuminc gives group B's cause 1 a curve at 0 when B has no relapse; so do we (the
+    figure then draws B and its numbers at risk instead of leaving it out)."""
+    data = cohort(seed=8, n=80)
+    data.loc[(data["group"] == "B") & (data["status"] == 1), "status"] = 2
+    ours = cumulative_incidence(data, "time", "status", "group", times=TIMES).at
+    theirs = run_r(R_SCRIPT, data, tmp_path)["cif"]
+    merged = ours.merge(theirs, on=["group", "cause", "time"], suffixes=("", "_r"))
+    assert len(merged) == len(theirs) == 16
+    np.testing.assert_allclose(merged["estimate"], merged["estimate_r"], atol=1e-10)
+    flat = merged[(merged["group"] == "B") & (merged["cause"] == 1)]
+    assert (flat["estimate"] == 0).all()
+    assert (flat["estimate_r"] == 0).all()

@@ -6,7 +6,7 @@ without ``strata=``: ``$Tests``; ``timepoints``), on R's own data sets exported 
 time from survival 3.5-3 (mgus2: time to the first of progression or death, as cmprsk's
 examples, age + male + hgb, 13 with missing values; pbc: 1 transplant, 2 death, age + edema,
 trt with 106 missing, strata sex) and on SYNTHETIC edge cases: tied times with a three-level
-factor and missing covariates, a stratum lacking a group (refused, named), one patient, a separated table
+factor and missing covariates, a stratum lacking a group (cuminc's statistic), one patient, a separated table
 (crr: not converged), collinear covariates (crr: singular system). Everything to 1e-6
 relative (1e-10 absolute near zero).
 """
@@ -53,7 +53,7 @@ write.csv(data.frame(name = rownames(tp$est), est = tp$est, var = tp$var), "cif_
 e <- read.csv("data.csv", stringsAsFactors = FALSE)
 ties <- e[e$case == "ties", ]
 for (cause in 1:2) fg(ties, c("grp", "x"), "ties", cause)
-gray(ties, "ties_s2", "s2")
+gray(ties, "ties_s2", "s2"); gray(ties, "ties_s", "s")
 sep <- e[e$case == "separated", ]
 fg(sep, c("x"), "separated", 1, 1e-6, 10)
 r <- tryCatch(crr(sep$ftime, sep$fstatus, cbind(x = sep$x, y = 2 * sep$x)), error = function(e) conditionMessage(e))
@@ -164,10 +164,13 @@ def test_gray_test_equals_cuminc(r: dict[str, pd.DataFrame], name: str, strata: 
     assert ours.n_dropped == (106 if name.startswith("pbc") else 0)
 
 
-def test_stratum_without_a_group_is_named(r: dict[str, pd.DataFrame]) -> None:
-    """A stratum lacking a group: refused with the stratum named (see the module note)."""
-    with pytest.raises(ParameterError, match="stratum 'b' has no patient in group"):
-        gray_test(data_of(r, "ties"), "ftime", "fstatus", "g", strata="s")
+def test_stratum_without_a_group_equals_cuminc(r: dict[str, pd.DataFrame]) -> None:
+    """A stratum lacking a group (s = "b" has no "C"): cuminc's statistic, df and P."""
+    ours = gray_test(data_of(r, "ties"), "ftime", "fstatus", "g", strata="s")
+    theirs = r["gray_ties_s"].sort_values("cause")
+    np.testing.assert_allclose(ours.table["statistic"], theirs["statistic"], rtol=1e-6)
+    np.testing.assert_allclose(ours.table["p"], theirs["p"], rtol=1e-6)
+    assert ours.table["df"].tolist() == theirs["df"].astype(int).tolist()
 
 
 def test_pbc_gray_statistic_from_the_issue(r: dict[str, pd.DataFrame]) -> None:

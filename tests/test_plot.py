@@ -24,10 +24,11 @@ from ikzf1assay.cohort import (
     kaplan_meier,
     landmark,
     logrank,
+    nelson_aalen,
 )
 from ikzf1assay.cohort.timevarying import cox_time_varying
 from ikzf1assay.errors import ParameterError
-from ikzf1assay.report.cohort_figures import DAYS_PER_MONTH
+from ikzf1assay.report.cohort_figures import four_group_figure
 from ikzf1assay.report.plot import plot, plottable_types
 
 
@@ -80,7 +81,7 @@ def test_kaplan_meier_steps_are_the_estimate(cohort: pd.DataFrame) -> None:
         for line, mark, name in zip(steps, marks, ["a", "b"], strict=True):
             table = km.table[km.table["group"] == name]
             y = np.asarray(line.get_ydata(), dtype=float)
-            x = np.asarray(line.get_xdata(), dtype=float) * DAYS_PER_MONTH
+            x = np.asarray(line.get_xdata(), dtype=float)  # days: the result's own unit
             assert y[0] == 1.0
             np.testing.assert_allclose(y[1:-1], table["survival"])
             np.testing.assert_allclose(x[1:-1], table["time"])
@@ -105,10 +106,12 @@ def test_numbers_at_risk_count_the_patients_followed(cohort: pd.DataFrame) -> No
 def test_landmark_draws_its_kaplan_meier(cohort: pd.DataFrame) -> None:
     lm = landmark(cohort, "time", "event", "tx_time", 180.0)
     for ax in _given_and_new(lm):
-        for line, name in zip(ax.lines[::2], lm.km.median["group"], strict=True):
+        for name in lm.km.median["group"]:
+            line = next(x for x in ax.lines if x.get_gid() == f"curve:{name}")
             table = lm.km.table[lm.km.table["group"] == name]
-            np.testing.assert_allclose(np.asarray(line.get_ydata())[1:-1], table["survival"])
-        assert "day 180" in ax.get_title()
+            y = np.asarray(line.get_ydata())[1 : len(table) + 1]
+            np.testing.assert_allclose(y, table["survival"])
+        assert "180 days" in ax.get_title()
 
 
 def test_cumulative_incidence_steps_are_the_estimate(cohort: pd.DataFrame) -> None:
@@ -135,7 +138,7 @@ def test_cox_forest_shows_the_hazard_ratios(cohort: pd.DataFrame) -> None:
     for ax in _given_and_new(fit, title="OS"):
         hr, terms = _forest_points(ax)
         np.testing.assert_allclose(hr, fit.table["hr"])
-        assert terms == list(fit.table["term"])  # first term on top
+        assert terms == ["group b vs a", "age"]  # first term on top, level vs reference
         assert ax.get_xscale() == "log"
         assert ax.get_title() == "OS"
 
@@ -208,3 +211,89 @@ def test_curve_calls_draw_one_line_per_well_of_the_group() -> None:
         plot(calls)
     with pytest.raises(ParameterError, match=r"group='nope'; choose one of: ALB, "):
         plot(calls, plate=plate, group="nope")
+
+
+def _at_risk_texts(ax: Axes) -> list[str]:
+    return [t.get_text() for t in ax.texts if t.get_gid() == "at_risk"]
+
+
+def _ticks_in(ax: Axes) -> list[float]:
+    return [float(x) for x in ax.get_xticks()]
+
+
+def test_kaplan_meier_shows_numbers_at_risk_at_its_ticks(cohort: pd.DataFrame) -> None:
+    km = kaplan_meier(cohort, "time", "event", group="group")
+    ax = plot(km, show_in="months")
+    months = _ticks_in(ax)
+    days = [m * 365.25 / 12 for m in months]
+    risk = km.at_risk(days)
+    expected = [str(n) for g in ("a", "b") for n in risk.loc[risk["group"] == g, "n_risk"]]
+    assert _at_risk_texts(ax) == expected
+    assert expected[0] == "60"
+    assert expected[len(months) - 1] == "0"
+    assert ax.get_xlabel() == "Months"
+    assert not _at_risk_texts(plot(km, at_risk=False))
+
+
+def test_confidence_bands_are_the_result_limits(cohort: pd.DataFrame) -> None:
+    km = kaplan_meier(cohort, "time", "event", group="group")
+    ax = plot(km)
+    bands = [c for c in ax.collections if str(c.get_gid()).startswith("ci:")]
+    assert [b.get_gid() for b in bands] == ["ci:a", "ci:b"]
+    a = km.table[km.table["group"] == "a"]
+    ys = np.asarray(bands[0].get_paths()[0].vertices, dtype=float)[:, 1]
+    finite = a["lower"].dropna()
+    assert np.isclose(ys, finite.min()).any()
+    assert np.isclose(ys, a["upper"].max()).any()
+    assert not [c for c in plot(km, ci=False).collections if str(c.get_gid()).startswith("ci:")]
+    cif = cumulative_incidence(cohort, "time", "status", "group")
+    t = cif.table
+    assert (t["lower"] <= t["estimate"] + 1e-12).all()
+    assert (t["estimate"] <= t["upper"]).all()
+    assert len([c for c in plot(cif).collections if str(c.get_gid()).startswith("ci:")]) == 2
+
+
+def test_time_unit_is_carried_and_labels_the_axis(cohort: pd.DataFrame) -> None:
+    in_months = cohort.assign(time=cohort["time"] / (365.25 / 12))
+    km = kaplan_meier(in_months, "time", "event", group="group", time_unit="months")
+    assert km.time_unit == "months"
+    ax = plot(km)
+    assert ax.get_xlabel() == "Months"
+    right = ax.get_xlim()[1]
+    assert in_months["time"].max() <= right < 1.5 * in_months["time"].max()
+    assert plot(km, show_in="years").get_xlabel() == "Years"
+    with pytest.raises(ParameterError, match="time unit 'fortnights'"):
+        kaplan_meier(in_months, "time", "event", time_unit="fortnights")
+
+
+def test_cumulative_incidence_and_four_group_panel_show_numbers_at_risk(
+    cohort: pd.DataFrame,
+) -> None:
+    cif = cumulative_incidence(cohort, "time", "status", "group")
+    ax = plot(cif)
+    risk = cif.at_risk(_ticks_in(ax))
+    assert _at_risk_texts(ax) == [str(n) for n in risk["n_risk"]]
+    assert risk["n_risk"].iloc[0] == 60
+    km = kaplan_meier(cohort, "time", "event", group="group")
+    fig = four_group_figure({"os": km, "efs": km, "dfs": km}, cif, {"os": "P = 0.1"})
+    fig.savefig(io.BytesIO(), format="png")
+    assert all(_at_risk_texts(a) for a in fig.axes)
+
+
+def test_nelson_aalen_and_predicted_survival_draw_their_estimates(cohort: pd.DataFrame) -> None:
+    na = nelson_aalen(cohort, "time", "event", group="group")
+    for ax in _given_and_new(na):
+        line = next(x for x in ax.lines if x.get_gid() == "curve:a")
+        a = na.table[na.table["group"] == "a"]
+        np.testing.assert_allclose(np.asarray(line.get_ydata())[1:], a["cumhaz"])
+        assert ax.get_ylabel() == "Cumulative hazard"
+    fit = cox(cohort, "time", "event", ["group", "age"])
+    pred = fit.predict_survival(pd.DataFrame({"group": ["a", "b"], "age": [40.0, 40.0]}))
+    for ax in _given_and_new(pred):
+        for i in (0, 1):
+            line = next(x for x in ax.lines if x.get_gid() == f"curve:{i}")
+            rows = pred.table[(pred.table["profile"] == i) & (pred.table["time"] > 0)]
+            np.testing.assert_allclose(np.asarray(line.get_ydata())[1:], rows["surv"])
+        # one stratum: a single row of numbers at risk, the whole cohort at 0
+        assert _at_risk_texts(ax)[0] == str(len(cohort))
+        assert len(_at_risk_texts(ax)) == len(_ticks_in(ax))

@@ -21,7 +21,15 @@ from ikzf1assay.cohort.competing import (
     fine_gray,
     gray_test,
 )
-from ikzf1assay.cohort.cox import CoxResult, PHTest, Screen, cox, ph_test, screen_and_fit
+from ikzf1assay.cohort.cox import (
+    CoxResult,
+    PHTest,
+    PredictedSurvival,
+    Screen,
+    cox,
+    ph_test,
+    screen_and_fit,
+)
 from ikzf1assay.cohort.endpoints import EndpointDefinitions, Endpoints, derive_endpoints
 from ikzf1assay.cohort.link import Linked, link_calls, read_calls
 from ikzf1assay.cohort.nelson_aalen import NelsonAalen, nelson_aalen
@@ -36,7 +44,13 @@ from ikzf1assay.cohort.tables import (
     paired_comparison,
     table_from_counts,
 )
-from ikzf1assay.cohort.timevarying import Landmark, TimeVaryingCox, cox_time_varying, landmark
+from ikzf1assay.cohort.timevarying import (
+    Landmark,
+    TimeVaryingCox,
+    cox_counting,
+    cox_time_varying,
+    landmark,
+)
 
 __all__ = [
     "RMST",
@@ -55,6 +69,7 @@ __all__ = [
     "LogRank",
     "NelsonAalen",
     "PHTest",
+    "PredictedSurvival",
     "Screen",
     "TimeVaryingCox",
     "analyse_cohort",
@@ -64,6 +79,7 @@ __all__ = [
     "compare_categorical",
     "compare_numeric",
     "cox",
+    "cox_counting",
     "cox_time_varying",
     "cumulative_incidence",
     "derive_endpoints",

@@ -29,6 +29,32 @@ def factor_levels(df: pd.DataFrame, covariates: list[str]) -> dict[str, list[obj
     }
 
 
+def term_labels(terms: dict[str, list[str]], levels: dict[str, list[object]]) -> list[str]:
+    """A reader's label per design column: ``ph positive vs negative`` for a factor level
+    (level vs the reference level), the column name for a numeric covariate.
+
+    Parameters
+    ----------
+    terms
+        Each covariate's design columns, as :func:`design` returns them.
+    levels
+        Each factor's levels, reference first (:func:`factor_levels`).
+
+    Returns
+    -------
+    list of str
+        One label per design column, in design order.
+    """
+    out = []
+    for cov, cols in terms.items():
+        lv = levels.get(cov)
+        if lv is None:
+            out += [cov] * len(cols)
+        else:
+            out += [f"{cov} {level} vs {lv[0]}" for level in lv[1 : len(cols) + 1]]
+    return out
+
+
 def design(
     df: pd.DataFrame, covariates: list[str], levels: dict[str, list[object]] | None = None
 ) -> tuple[pd.DataFrame, dict[str, list[str]]]:

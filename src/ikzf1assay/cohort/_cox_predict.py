@@ -8,16 +8,63 @@ r^2 [sum 1 / a0^2 + d' V d] with d the sum of (xbar - z) / a0 over the event tim
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from ikzf1assay.cohort import _cox_fit as cf
+from ikzf1assay.cohort.nelson_aalen import AtRisk
 from ikzf1assay.errors import ParameterError
 
 if TYPE_CHECKING:
     from ikzf1assay.cohort._cox_extras import CoxModel
+
+
+@dataclass(frozen=True)
+class PredictedSurvival(AtRisk):
+    """Survival of patient profiles from a Cox model, as ``summary(survfit(fit, newdata))``.
+
+    ``table``: profile (row of ``newdata``, from 0), time, n_risk, surv, se, lower, upper (the
+    log CI at ``conf_level``, survfit.coxph's default); ``newdata`` the profiles; ``exits``
+    (group = profile, time, n) the follow-up of each profile's stratum, for the numbers at
+    risk; ``time_unit`` the unit of the times.
+    """
+
+    table: pd.DataFrame
+    newdata: pd.DataFrame
+    exits: pd.DataFrame
+    time_unit: str = "days"
+    conf_level: float = 0.95
+
+    def _exits(self) -> pd.DataFrame:
+        return self.exits
+
+    def _groups(self) -> list[object]:
+        return list(range(len(self.newdata)))
+
+
+def predicted_survival(
+    model: CoxModel, newdata: pd.DataFrame, times: Sequence[float] | None, time_unit: str
+) -> PredictedSurvival:
+    """:class:`PredictedSurvival` at ``times``, or at every event time when None."""
+    r = model.risk
+    if times is None:
+        times = [0.0, *np.unique(r.time[r.event > 0])]
+    table = predict_survival(model, newdata, list(times))
+    parts = []
+    for i, s in enumerate(_profile_strata(model, newdata)):
+        t_s = r.time[r.bounds[s] : r.bounds[s + 1]]
+        ts, n = np.unique(t_s, return_counts=True)
+        parts.append(pd.DataFrame({"group": i, "time": ts, "n": n}))
+    return PredictedSurvival(
+        table=table,
+        newdata=newdata.reset_index(drop=True),
+        exits=pd.concat(parts, ignore_index=True),
+        time_unit=time_unit,
+    )
 
 
 def _baseline(model: CoxModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

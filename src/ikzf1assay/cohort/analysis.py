@@ -336,6 +336,7 @@ def _cox_models(
         if screen is None:
             continue
         result.cox[ep] = screen
+        result.skipped += [f"Cox screen for {ep.upper()}, {why}" for why in screen.not_screened]
         fit = screen.multivariable
         if fit is not None and (fit.warnings or not fit.converged):
             said = "; ".join(fit.warnings) or "did not converge"

@@ -53,6 +53,7 @@ import numpy as np
 import pandas as pd
 
 from ikzf1assay.cohort._table import RawTable, read_table
+from ikzf1assay.cohort._units import TIME_UNITS
 from ikzf1assay.cohort.clinical_dates import (
     DATE_COLUMNS,
     check_dates,
@@ -81,7 +82,6 @@ READY_MADE = {
     "cir": "status",
     "nrm": "status",
 }
-TIME_UNITS = {"days": 1.0, "weeks": 7.0, "months": 365.25 / 12, "years": 365.25}
 MISSING = {"", "na", "n/a", "nan", "none", "null"}
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 

@@ -18,15 +18,22 @@ import pandas as pd
 from scipy.stats import chi2
 
 from ikzf1assay.cohort._columns import require_columns
-from ikzf1assay.cohort._cox_design import coefficient_table, design_matrix, factor_levels
+from ikzf1assay.cohort._cox_design import (
+    coefficient_table,
+    design_matrix,
+    term_labels,
+)
 from ikzf1assay.cohort._cox_design import design as _design
-from ikzf1assay.cohort._cox_extras import CoxModel, fit_model
+from ikzf1assay.cohort._cox_extras import Columns, CoxModel, fit_columns
+from ikzf1assay.cohort._cox_predict import PredictedSurvival, predicted_survival
+from ikzf1assay.cohort._units import check_time_unit
 from ikzf1assay.errors import ParameterError
 
 __all__ = [
     "CoxModel",
     "CoxResult",
     "PHTest",
+    "PredictedSurvival",
     "Screen",
     "coefficient_table",
     "cox",
@@ -42,13 +49,15 @@ TIES = ("efron", "breslow")
 class CoxResult:
     """A fitted Cox model, as ``summary(coxph(...))``.
 
-    ``table``: term, coef, se, hr, lower, upper, p (Wald); with ``cluster`` also robust_se,
-    and then z, P and the CI use the robust SE, as R. ``loglik`` at the estimate; ``n``
+    ``table``: term, coef, se, hr, lower, upper, p (Wald), label (``age``, ``ph positive vs
+    negative``: a factor's level against its reference level); with ``cluster`` also
+    robust_se, and then z, P and the CI use the robust SE, as R. ``loglik`` at the estimate; ``n``
     patients used and ``events``. ``converged`` is False when Newton-Raphson ran out of
     iterations or a coefficient may be infinite (a separated model); ``warnings`` then holds
     R's wording. ``n_dropped``: rows left out for a missing value in a used column.
     ``tests``: rows lr, wald, score (and robust_score when clustered) with statistic, df, p.
-    ``concordance`` (Harrell's C and its SE) is computed on first access.
+    ``concordance`` (Harrell's C and its SE) is computed on first access. ``time_unit``: the
+    unit of the times, carried to the predicted survival curves.
     """
 
     table: pd.DataFrame
@@ -65,6 +74,7 @@ class CoxResult:
     strata: str | None = None
     cluster: str | None = None
     model: CoxModel | None = field(default=None, repr=False, compare=False)
+    time_unit: str = "days"
 
     def term_p(self, covariate: str) -> float:
         """Wald P of a covariate as a whole (all its levels: chi-square with levels-1 df)."""
@@ -86,16 +96,30 @@ class CoxResult:
             raise ParameterError("this fit keeps no data for the concordance")
         return self.model.concordance()
 
-    def predict_survival(self, newdata: pd.DataFrame, times: list[float]) -> pd.DataFrame:
-        """Survival of each patient profile in ``newdata`` at ``times``, with a 95 % log CI.
+    def predict_survival(
+        self, newdata: pd.DataFrame, times: list[float] | None = None
+    ) -> PredictedSurvival:
+        """Survival of each patient profile in ``newdata``, with a 95 % log CI.
 
-        As ``summary(survfit(fit, newdata), times)``: columns profile (row of newdata), time,
-        n_risk, surv, se, lower, upper. ``newdata`` holds the covariates (and the strata
-        column for a stratified model).
+        As ``summary(survfit(fit, newdata), times)``; ``plot(result)`` draws the curves.
+
+        Parameters
+        ----------
+        newdata
+            One row per profile: the covariates (and the strata column for a stratified
+            model).
+        times
+            Times at which to predict; None for every event time (the whole curve, from 0).
+
+        Returns
+        -------
+        PredictedSurvival
+            ``table``: profile (row of newdata), time, n_risk, surv, se, lower, upper; the
+            follow-up of each profile's stratum for numbers at risk; the time unit.
         """
         if self.model is None:
             raise ParameterError("this fit keeps no data for predictions")
-        return self.model.predict(newdata, times)
+        return predicted_survival(self.model, newdata, times, self.time_unit)
 
 
 def cox(
@@ -108,6 +132,7 @@ def cox(
     *,
     strata: str | None = None,
     cluster: str | None = None,
+    time_unit: str = "days",
 ) -> CoxResult:
     """Fit ``coxph(Surv(time, event) ~ covariates + strata(s) + cluster(id), ties=ties)``.
 
@@ -134,15 +159,18 @@ def cox(
     cluster
         Column of cluster ids (``cluster(id)``): adds the robust sandwich SE, which then
         gives z, P, the CI and the Wald test, as R.
+    time_unit
+        Unit of the times (days, weeks, months, years), carried to predicted survival.
 
     Returns
     -------
     CoxResult
         The coefficient table, tests, convergence, log-likelihood, patients, events.
     """
+    check_time_unit(time_unit)
     used, x, terms = _prepare(df, time, event, covariates, ties, strata=strata, cluster=cluster)
     fit = _fit(used, x, terms, time, event, ties, conf_level, strata=strata, cluster=cluster)
-    return replace(fit, n_dropped=len(df) - len(used))
+    return replace(fit, n_dropped=len(df) - len(used), time_unit=time_unit)
 
 
 def _prepare(
@@ -179,25 +207,12 @@ def _fit(
     strata: str | None = None,
     cluster: str | None = None,
 ) -> CoxResult:
-    ev = used[event].to_numpy(float)
-    if np.isin(ev, (1, 2)).all() and (ev == 2).any():
-        ev = (ev == 2).astype(float)  # R's Surv: 1/2 coding (some 2s), 2 the event
-    if not np.isin(ev, (0, 1)).all():
-        raise ParameterError(
-            f"event column {event!r}: expected 0 (censored) or 1 (event), or R's 1/2 coding"
-        )
-    model = fit_model(
-        x,
-        used[time].to_numpy(float),
-        ev,
-        ties,
-        strata=None if strata is None else used[strata],
-        cluster=None if cluster is None else used[cluster],
-        levels=factor_levels(used, list(terms)),
-        covariates=list(terms),
-    )
+    cols = Columns(time, event, strata=strata, cluster=cluster)
+    model, ev = fit_columns(used, x, terms, cols, ties)
+    table = model.table(conf_level)
+    table["label"] = term_labels(terms, model.levels)
     return CoxResult(
-        table=model.table(conf_level),
+        table=table,
         loglik=model.loglik,
         n=len(used),
         events=int(ev.sum()),
@@ -253,63 +268,13 @@ def ph_test(
 def _zph(
     fit: CoxResult, used: pd.DataFrame, design: pd.DataFrame, time: str, event: str, ties: str
 ) -> PHTest:
-    """cox.zph's score test for a model already fitted on ``used`` / ``design``."""
-    x = design.to_numpy(float)
-    t = used[time].to_numpy(float)
-    e = used[event].to_numpy(float) == 1
-    beta = fit.table["coef"].to_numpy(float)
-    eta = x @ beta
-    w = np.exp(eta - eta.max())
-    p = x.shape[1]
-    # g(t) = 1 - S(t-) from the KM of all patients, centred on its mean over the events
-    km_times = np.unique(t)
-    at_risk = np.array([(t >= u).sum() for u in km_times], dtype=float)
-    deaths = np.array([(e & (t == u)).sum() for u in km_times], dtype=float)
-    surv = np.cumprod(1 - deaths / at_risk)
-    left = np.searchsorted(km_times, t, side="left")  # times strictly before t
-    ttimes = 1 - np.concatenate([[1.0], surv])[left]
-    gtime = ttimes - ttimes[e].mean()
-    u = np.zeros(p)
-    imat = np.zeros((2 * p, 2 * p))
-    for tk in np.unique(t[e]):
-        risk = t >= tk
-        dead = e & (t == tk)
-        d = int(dead.sum())
-        g = float(gtime[dead][0])
-        wr, xr = w[risk], x[risk]
-        s0, s1 = wr.sum(), wr @ xr
-        s2 = (xr * wr[:, None]).T @ xr
-        wd, xd = w[dead], x[dead]
-        d0, d1 = wd.sum(), wd @ xd
-        d2 = (xd * wd[:, None]).T @ xd
-        v = np.zeros((p, p))
-        mean_sum = np.zeros(p)
-        for j in range(d if ties == "efron" else 1):
-            f = j / d
-            a0, a1, a2 = s0 - f * d0, s1 - f * d1, s2 - f * d2
-            mean = a1 / a0
-            mean_sum += mean
-            v += a2 / a0 - np.outer(mean, mean)
-        if ties == "breslow":
-            mean_sum *= d
-            v *= d
-        u += g * (xd.sum(axis=0) - mean_sum)
-        imat[:p, :p] += v
-        imat[:p, p:] += g * v
-        imat[p:, :p] += g * v
-        imat[p:, p:] += g * g * v
-    names = list(fit.table["term"])
-    rows = []
-    for cov, cols in fit.terms.items():
-        jj = [names.index(c) for c in cols]
-        kk = list(range(p)) + [j + p for j in jj]
-        uu = np.concatenate([np.zeros(p), u[jj]])
-        stat = float(np.linalg.solve(imat[np.ix_(kk, kk)], uu) @ uu)
-        rows.append({"term": cov, "chisq": stat, "df": len(jj), "p": float(chi2.sf(stat, len(jj)))})
-    uu = np.concatenate([np.zeros(p), u])
-    stat = float(np.linalg.solve(imat, uu) @ uu)
-    rows.append({"term": "GLOBAL", "chisq": stat, "df": p, "p": float(chi2.sf(stat, p))})
-    return PHTest(table=pd.DataFrame(rows))
+    """cox.zph's score test for a model already fitted on ``used`` / ``design``
+    (vectorised in :mod:`ikzf1assay.cohort._cox_zph`)."""
+    from ikzf1assay.cohort._cox_zph import zph_table
+
+    if fit.model is None:
+        raise ParameterError("this fit keeps no data for the proportional-hazards test")
+    return PHTest(table=zph_table(fit.model, fit.terms))
 
 
 @dataclass(frozen=True)
@@ -319,7 +284,10 @@ class Screen:
     ``univariable``: covariate, term, coef, se, hr, lower, upper, p, term_p (the covariate's
     own Wald P, all levels together), n, events. ``selected``: covariates with term_p below the
     threshold. ``multivariable``: the model on those (None when nothing entered).
-    ``ph``: the proportional-hazards test of the multivariable model.
+    ``ph``: the proportional-hazards test of the multivariable model. ``not_screened``:
+    each candidate that could not be fitted alone, with the reason (a single level, no
+    complete rows). The univariable rows carry ``label`` (level vs reference) and
+    ``n_dropped`` (patients left out for a missing value of that covariate).
     """
 
     univariable: pd.DataFrame
@@ -327,6 +295,7 @@ class Screen:
     threshold: float
     multivariable: CoxResult | None
     ph: PHTest | None
+    not_screened: list[str] = field(default_factory=list)
 
 
 def screen_and_fit(
@@ -363,17 +332,20 @@ def screen_and_fit(
     """
     if not 0 < threshold <= 1:
         raise ParameterError(f"entry threshold {threshold}: choose a P value in (0, 1]")
-    parts, selected = [], []
+    parts, selected, not_screened = [], [], []
     for c in candidates:
         try:
             fit = cox(df, time, event, [c], ties=ties)
-        except ParameterError:
-            continue  # a single level or no complete rows: nothing to screen
+        except ParameterError as exc:  # a single level or no complete rows: nothing to screen
+            not_screened.append(f"{c}: {exc}")
+            continue
         tp = fit.term_p(c)
         parts.append(
-            fit.table.assign(covariate=c, term_p=tp, n=fit.n, events=fit.events)[
-                ["covariate", "term", "coef", "se", "hr", "lower", "upper", "p", "term_p", "n",
-                 "events"]
+            fit.table.assign(
+                covariate=c, term_p=tp, n=fit.n, events=fit.events, n_dropped=fit.n_dropped
+            )[
+                ["covariate", "term", "label", "coef", "se", "hr", "lower", "upper", "p",
+                 "term_p", "n", "events", "n_dropped"]
             ]
         )  # fmt: skip
         if tp < threshold:
@@ -384,9 +356,14 @@ def screen_and_fit(
     multi = ph = None
     if selected:
         used, design, terms = _prepare(df, time, event, selected, ties)
-        multi = _fit(used, design, terms, time, event, ties)
+        multi = replace(_fit(used, design, terms, time, event, ties), n_dropped=len(df) - len(used))
         ph = _zph(multi, used, design, time, event, ties)
     uni = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
     return Screen(
-        univariable=uni, selected=selected, threshold=threshold, multivariable=multi, ph=ph
+        univariable=uni,
+        selected=selected,
+        threshold=threshold,
+        multivariable=multi,
+        ph=ph,
+        not_screened=not_screened,
     )

@@ -6,21 +6,26 @@ in the tests. Status coding as cmprsk: 0 censored, 1, 2, ... the causes (e.g. 1 
 2 death without relapse). Rows with a missing time, status, group or stratum are left out
 and counted (``n_dropped``), as ``cuminc`` omits them. Gray's test with ``strata`` sums the
 per-stratum score vectors and their variances, as ``cuminc(..., strata=)``; a stratum that
-lacks one of the groups is refused with its name (cmprsk's statistic for such a table differs
-from the sum of the per-stratum scores and is not reproduced here).
+lacks one of the groups contributes among the groups it has (the missing ones count as no one
+at risk), as cuminc does; groups that never share a stratum with another group leave the
+variance singular and are refused with their names (R prints statistic -1, P 1 there). A group
+without an event of a cause gets a flat curve at 0 for that cause (one row at time 0), as
+cuminc gives it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 from comprisk import CumulativeIncidence
 from comprisk import gray_test as _gray
-from scipy.stats import chi2
+from scipy.stats import chi2, norm
 
 from ikzf1assay.cohort._columns import require_columns
+from ikzf1assay.cohort._units import check_time_unit
+from ikzf1assay.cohort.nelson_aalen import AtRisk
 from ikzf1assay.errors import ParameterError
 
 __all__ = [
@@ -30,18 +35,66 @@ __all__ = [
     "gray_test",
 ]
 
-COLUMNS = ["group", "cause", "time", "estimate", "variance"]
+COLUMNS = ["group", "cause", "time", "estimate", "variance", "lower", "upper"]
+
+
+def _no_exits() -> pd.DataFrame:
+    return pd.DataFrame(columns=["group", "time", "n"])
 
 
 @dataclass(frozen=True)
-class CumulativeIncidenceResult:
-    """``table``: group, cause, time, estimate, variance at every jump; ``at``: the same at the
-    requested times (step function, as ``cmprsk::timepoints``); ``n_dropped``: rows left out
-    for a missing time, status or group."""
+class CumulativeIncidenceResult(AtRisk):
+    """``table``: group, cause, time, estimate, variance, lower, upper at every jump; ``at``:
+    the same at the requested times (step function, as ``cmprsk::timepoints``);
+    ``n_dropped``: rows left out for a missing time, status or group; ``exits`` (group,
+    time, n): patients leaving follow-up at each time, for the numbers at risk;
+    ``time_unit``: the unit of the times.
+
+    ``estimate`` and ``variance`` are cmprsk's; ``lower`` and ``upper`` are the pointwise
+    ``conf_level`` interval on the log(-log) scale, F ** exp(+-z sqrt(var) / (F log F)) (cmprsk
+    gives none; this is the transform of tidycmprsk and Stata's stcompet), 0 where F is 0."""
 
     table: pd.DataFrame
     at: pd.DataFrame
     n_dropped: int = 0
+    exits: pd.DataFrame = field(default_factory=_no_exits, repr=False)
+    time_unit: str = "days"
+    conf_level: float = 0.95
+
+    def _exits(self) -> pd.DataFrame:
+        return self.exits
+
+    def _groups(self) -> list[object]:
+        return list(dict.fromkeys(self.table["group"]))
+
+
+def confidence_limits(
+    estimate: np.ndarray, variance: np.ndarray, conf_level: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise log(-log) limits of a cumulative incidence F with variance ``variance``.
+
+    Parameters
+    ----------
+    estimate, variance
+        F and its variance at each time.
+    conf_level
+        Level of the interval.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        Lower and upper limits: F ** exp(+-z sqrt(var) / (F log F)); 0 and 0 where F is 0,
+        1 and 1 where F is 1.
+    """
+    z = float(norm.ppf(1 - (1 - conf_level) / 2))
+    f = np.asarray(estimate, dtype=float)
+    inside = (f > 0) & (f < 1)
+    ff = np.where(inside, f, 0.5)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        spread = z * np.sqrt(np.asarray(variance, dtype=float)) / (ff * np.log(ff))
+        lower = np.where(inside, ff ** np.exp(spread), f)
+        upper = np.where(inside, ff ** np.exp(-spread), f)
+    return np.minimum(lower, upper), np.maximum(lower, upper)
 
 
 @dataclass(frozen=True)
@@ -82,6 +135,9 @@ def cumulative_incidence(
     status: str,
     group: str | None = None,
     times: list[float] | None = None,
+    *,
+    time_unit: str = "days",
+    conf_level: float = 0.95,
 ) -> CumulativeIncidenceResult:
     """Cumulative incidence per cause (and group), as ``cmprsk::cuminc(time, status, group)``.
 
@@ -95,6 +151,10 @@ def cumulative_incidence(
         Optional column name; one curve per value and cause.
     times
         Times at which to report the estimates (``at``).
+    time_unit
+        Unit of the times (days, weeks, months, years), carried on the result for its figure.
+    conf_level
+        Level of the pointwise confidence limits (``lower``, ``upper``).
 
     Returns
     -------
@@ -107,6 +167,7 @@ def cumulative_incidence(
         If the status is not coded 0, 1, 2, ..., or no patient has an event (R's cuminc
         cannot estimate anything then either).
     """
+    check_time_unit(time_unit)
     used, dropped = usable_rows(df, [time, status] + ([group] if group else []))
     if not (used[status] > 0).any():
         raise ParameterError(
@@ -116,56 +177,107 @@ def cumulative_incidence(
     g = labels(used[group]) if group else None
     fit = CumulativeIncidence().fit(used[time].to_numpy(float), used[status].to_numpy(int), group=g)
     rows, at_rows = [], []
-    for (grp, cause), curve in sorted(
-        fit.curves_.items(), key=lambda kv: (str(kv[0][0]), kv[0][1])
-    ):
-        label = "all" if grp is None else grp
-        jumps = {"time": curve.times, "estimate": curve.cif, "variance": curve.var}
-        rows.append(pd.DataFrame({"group": label, "cause": cause, **jumps}))
+    curves = {(str(grp), cause): c for (grp, cause), c in fit.curves_.items()}
+    names = sorted({str(x) for x in g}) if g is not None else ["None"]
+    for grp, cause in ((n, c) for n in names for c in sorted({c for _, c in curves})):
+        label = "all" if g is None else grp
+        curve = curves.get((grp, cause))
+        if curve is None:  # no event of this cause in the group: flat at 0, as cuminc
+            t_c, f_c, v_c = np.zeros(1), np.zeros(1), np.zeros(1)
+        else:
+            t_c, f_c, v_c = (
+                np.asarray(a, dtype=float) for a in (curve.times, curve.cif, curve.var)
+            )
+        rows.append(
+            pd.DataFrame(
+                {"group": label, "cause": cause, "time": t_c, "estimate": f_c, "variance": v_c}
+            )
+        )
         for at in times or []:
-            k = np.searchsorted(np.asarray(curve.times), at, side="right") - 1
-            est = 0.0 if k < 0 else float(curve.cif[k])
-            var = 0.0 if k < 0 else float(curve.var[k])
+            k = np.searchsorted(t_c, at, side="right") - 1
+            est = 0.0 if k < 0 else float(f_c[k])
+            var = 0.0 if k < 0 else float(v_c[k])
             at_rows.append(
                 {"group": label, "cause": cause, "time": at, "estimate": est, "variance": var}
             )
+    table = pd.concat(rows, ignore_index=True)
+    at_times = pd.DataFrame(at_rows, columns=COLUMNS[:5])
+    for frame in (table, at_times):
+        lower, upper = confidence_limits(
+            frame["estimate"].to_numpy(float), frame["variance"].to_numpy(float), conf_level
+        )
+        frame["lower"], frame["upper"] = lower, upper
+    labelled = pd.DataFrame({"group": "all" if g is None else g, "time": used[time]})
+    exits = labelled.groupby(["group", "time"]).size().rename("n").reset_index()
     return CumulativeIncidenceResult(
-        table=pd.concat(rows, ignore_index=True),
-        at=pd.DataFrame(at_rows, columns=COLUMNS),
+        table=table,
+        at=at_times,
         n_dropped=dropped,
+        exits=exits,
+        time_unit=time_unit,
+        conf_level=conf_level,
     )
 
 
 def _stratum_score(
     t: np.ndarray, s: np.ndarray, g: np.ndarray, levels: list[str], cause: int
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Score of every group but the first of ``levels`` and its variance, in one stratum."""
+    """Score of every group but the last of ``levels`` and its variance, in one stratum.
+
+    Groups absent from the stratum score 0 with no variance: the stratum's own score (over
+    the groups it has, the last of them as pivot) is completed to all its groups (the scores
+    sum to 0), placed at those groups' positions in ``levels``, and the last level dropped.
+    A stratum with one group, or without an event of ``cause``, contributes nothing.
+    """
     k = len(levels)
-    if not (s == cause).any():
+    present = sorted(set(g.tolist()))
+    if len(present) < 2 or not (s == cause).any():
         return np.zeros(k - 1), np.zeros((k - 1, k - 1))
     r = _gray(t, s, g, cause=cause)
-    return np.asarray(r.score, float), np.asarray(r.var, float)
+    m = len(present)
+    complete = np.vstack([np.eye(m - 1), -np.ones((1, m - 1))])
+    at = [levels.index(p) for p in present]
+    score, var = np.zeros(k), np.zeros((k, k))
+    score[at] = complete @ np.asarray(r.score, float)
+    var[np.ix_(at, at)] = complete @ np.asarray(r.var, float) @ complete.T
+    return score[:-1], var[:-1, :-1]
 
 
-def _check_strata(g: np.ndarray, st: np.ndarray, levels: list[str]) -> None:
-    for stratum in sorted(set(st.tolist())):
-        absent = sorted(set(levels) - set(g[st == stratum].tolist()))
-        if absent:
-            raise ParameterError(
-                f"Gray's test with strata: stratum {stratum!r} has no patient in group(s) "
-                f"{', '.join(absent)}; cmprsk's stratified statistic for such a table is not "
-                "reproduced here: merge the strata or leave the group out"
-            )
+def _check_strata(
+    g: np.ndarray, st: np.ndarray, levels: list[str], var: np.ndarray, cause: int
+) -> None:
+    """Refuse a singular score variance, naming the groups never beside another in a stratum.
+
+    R's cuminc returns the statistic -1 with P 1 then (its sign that the variance could not
+    be inverted), which is not a test result.
+    """
+    if np.linalg.matrix_rank(var) == len(levels) - 1:
+        return
+    alone = [
+        level
+        for level in levels
+        if all(len(set(g[st == s].tolist())) < 2 for s in set(st[g == level].tolist()))
+    ]
+    where = (
+        f"group(s) {', '.join(alone)} never share a stratum with another group"
+        if alone
+        else "too few events of the cause where the groups share a stratum"
+    )
+    raise ParameterError(
+        f"Gray's test of cause {cause}: the score variance is singular ({where}); "
+        "R's cuminc reports the statistic -1 with P 1 here, which is no test result"
+    )
 
 
 def _gray_row(
     used: pd.DataFrame, names: list[str], strata: str | None, cause: int
 ) -> dict[str, float]:
+    """Gray's statistic for ``cause``: the per-stratum scores and variances summed (Gray 1988,
+    section 3), a stratum lacking some groups contributing only among the groups it has."""
     time, status, group = names
     g = labels(used[group])
     levels = sorted(set(g.tolist()))
     st = labels(used[strata]) if strata else np.zeros(len(used), dtype=str)
-    _check_strata(g, st, levels)
     score, var = np.zeros(len(levels) - 1), np.zeros((len(levels) - 1,) * 2)
     for stratum in sorted(set(st.tolist())):
         keep = st == stratum
@@ -177,8 +289,9 @@ def _gray_row(
             cause,
         )
         score, var = score + s_k, var + v_k
-    stat = float(score @ np.linalg.pinv(var) @ score)
-    df = int(np.linalg.matrix_rank(var))
+    _check_strata(g, st, levels, var, cause)
+    stat = float(score @ np.linalg.solve(var, score))
+    df = len(levels) - 1
     return {"cause": cause, "statistic": stat, "df": df, "p": float(chi2.sf(stat, df))}
 
 
@@ -206,7 +319,14 @@ def gray_test(
     Raises
     ------
     ParameterError
-        If fewer than two groups remain, or no patient has an event.
+        If fewer than two groups remain, no patient has an event, or (with ``strata``) the
+        score variance of a cause is singular, e.g. a group never shares a stratum with
+        another group (R's cuminc then reports the statistic -1 with P 1).
+
+    Notes
+    -----
+    A stratum lacking some of the groups contributes its score and variance among the groups
+    it has, as ``cuminc(..., strata=)``; a stratum with one group contributes nothing.
     """
     used, dropped = usable_rows(df, [time, status, group] + ([strata] if strata else []))
     n_groups = used[group].nunique()

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ikzf1assay.cohort.cox import coefficient_table, design_matrix
+from ikzf1assay.cohort._cox_design import coefficient_table, design, factor_levels, term_labels
 from ikzf1assay.cohort.cuminc import usable_rows
 from ikzf1assay.errors import ParameterError
 
@@ -272,7 +272,8 @@ def fit_fine_gray(
 
 @dataclass(frozen=True)
 class FineGrayResult:
-    """``table``: term, coef, se, hr (subdistribution HR), lower, upper, p; ``cause``;
+    """``table``: term, coef, se, hr (subdistribution HR), lower, upper, p, label (``age``,
+    ``sex M vs F``: the level against the reference level); ``cause``;
     ``n`` patients used, ``n_dropped`` left out for a missing value; ``converged`` is False
     when Newton-Raphson did not converge or a coefficient may be infinite, which
     ``warnings`` then says in R's words; ``loglik`` the log pseudo-partial likelihood."""
@@ -348,13 +349,14 @@ def fine_gray(
     used, dropped = usable_rows(df, [time, status, *covariates])
     if used.empty:
         raise ParameterError(f"Fine-Gray: no patient without missing values ({dropped} left out)")
-    x = design_matrix(used, covariates)
+    x, by_covariate = design(used, covariates)
     terms = list(x.columns)
     fit = fit_fine_gray(
         used[time].to_numpy(float), used[status].to_numpy(int), x.to_numpy(float), cause,
         terms, max_iter, gtol,
     )  # fmt: skip
     table = coefficient_table(terms, fit.coef, np.sqrt(np.diag(fit.var)), conf_level)
+    table["label"] = term_labels(by_covariate, factor_levels(used, covariates))
     return FineGrayResult(
         table=table,
         cause=cause,

@@ -17,9 +17,18 @@ import numpy as np
 import pandas as pd
 
 from ikzf1assay.cohort._columns import require_columns
+from ikzf1assay.cohort._units import check_time_unit
 from ikzf1assay.errors import ParameterError
 
-__all__ = ["NelsonAalen", "Steps", "nelson_aalen", "prepare", "steps"]
+__all__ = [
+    "AtRisk",
+    "NelsonAalen",
+    "Steps",
+    "at_risk_table",
+    "nelson_aalen",
+    "prepare",
+    "steps",
+]
 
 NA_COLUMNS = ["group", "time", "n_risk", "n_event", "cumhaz", "std_err"]
 
@@ -97,6 +106,64 @@ def steps(t: np.ndarray, e: np.ndarray) -> Steps:
     return Steps(times, n_risk, n_event, n_all - n_event)
 
 
+def at_risk_table(
+    exits: pd.DataFrame, groups: Sequence[object], times: Sequence[float]
+) -> pd.DataFrame:
+    """Patients still followed (time >= t) per group at each of ``times``.
+
+    Parameters
+    ----------
+    exits
+        group, time, n: how many patients leave follow-up (event or censoring) at each time.
+    groups
+        The groups, in the order wanted.
+    times
+        Times in the unit of the data.
+
+    Returns
+    -------
+    pandas.DataFrame
+        group, time, n_risk.
+    """
+    at = np.asarray(times, dtype=float)
+    parts = []
+    for name in groups:
+        g = exits[exits["group"] == name].sort_values("time")
+        # patients leaving at or after t: the total minus those leaving before t
+        left = np.concatenate([[0], np.cumsum(g["n"].to_numpy(int))])
+        before = left[np.searchsorted(g["time"].to_numpy(float), at, side="left")]
+        parts.append(pd.DataFrame({"group": name, "time": at, "n_risk": left[-1] - before}))
+    if not parts:
+        return pd.DataFrame(columns=["group", "time", "n_risk"])
+    return pd.concat(parts, ignore_index=True)
+
+
+class AtRisk:
+    """``at_risk(times)`` for a result that knows who left follow-up when (``_exits``: group,
+    time, n) and the order of its groups (``_groups``)."""
+
+    def _exits(self) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def _groups(self) -> list[object]:
+        raise NotImplementedError
+
+    def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
+        """Patients still followed (time >= t) per group at each of ``times``.
+
+        Parameters
+        ----------
+        times
+            Times in the result's ``time_unit``.
+
+        Returns
+        -------
+        pandas.DataFrame
+            group, time, n_risk; groups in the result's order.
+        """
+        return at_risk_table(self._exits(), self._groups(), times)
+
+
 def groups_of(data: pd.DataFrame, group: str | None) -> list[tuple[object, pd.DataFrame]]:
     """(label, rows) per group, sorted as R sorts factor levels; one ``"all"`` without."""
     if group is None:
@@ -105,16 +172,34 @@ def groups_of(data: pd.DataFrame, group: str | None) -> list[tuple[object, pd.Da
 
 
 @dataclass(frozen=True)
-class NelsonAalen:
+class NelsonAalen(AtRisk):
     """Nelson-Aalen result: ``table`` (group, time, n_risk, n_event, cumhaz, std_err) at every
     distinct time, as R's ``survfit`` (``time``, ``n.risk``, ``n.event``, ``cumhaz``,
-    ``std.chaz``), and ``n_dropped`` rows left out for a missing value."""
+    ``std.chaz``), ``n_dropped`` rows left out for a missing value and ``time_unit``, the
+    unit of the times."""
 
     table: pd.DataFrame
     n_dropped: int = 0
+    time_unit: str = "days"
+
+    def _exits(self) -> pd.DataFrame:
+        t = self.table
+        exits = t.assign(n=t["n_risk"] - t.groupby("group", sort=False)["n_risk"].shift(-1))
+        exits["n"] = exits["n"].fillna(exits["n_risk"]).astype(int)
+        return exits
+
+    def _groups(self) -> list[object]:
+        return list(dict.fromkeys(self.table["group"]))
 
 
-def nelson_aalen(df: pd.DataFrame, time: str, event: str, group: str | None = None) -> NelsonAalen:
+def nelson_aalen(
+    df: pd.DataFrame,
+    time: str,
+    event: str,
+    group: str | None = None,
+    *,
+    time_unit: str = "days",
+) -> NelsonAalen:
     """Nelson-Aalen cumulative hazard per group, as R's ``survfit(Surv(time, event) ~ group)``.
 
     Parameters
@@ -125,6 +210,8 @@ def nelson_aalen(df: pd.DataFrame, time: str, event: str, group: str | None = No
         Column names: follow-up time and event indicator (1 event, 0 censored).
     group
         Optional column name; one curve per value (sorted), else one curve labelled ``all``.
+    time_unit
+        Unit of the times (days, weeks, months, years), carried on the result for its figure.
 
     Returns
     -------
@@ -132,6 +219,7 @@ def nelson_aalen(df: pd.DataFrame, time: str, event: str, group: str | None = No
         ``cumhaz`` = sum of d/n and ``std_err`` = sqrt(sum of d/n**2) at every distinct time
         (event or censoring), as R's ``$cumhaz`` and ``$std.chaz``.
     """
+    check_time_unit(time_unit)
     data, n_dropped = prepare(df, time, event, [group] if group else [])
     parts = []
     for label, g in groups_of(data, group):
@@ -147,4 +235,5 @@ def nelson_aalen(df: pd.DataFrame, time: str, event: str, group: str | None = No
             }
         )
         parts.append(part)
-    return NelsonAalen(table=pd.concat(parts, ignore_index=True)[NA_COLUMNS], n_dropped=n_dropped)
+    table = pd.concat(parts, ignore_index=True)[NA_COLUMNS]
+    return NelsonAalen(table=table, n_dropped=n_dropped, time_unit=time_unit)

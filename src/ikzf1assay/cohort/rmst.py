@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from ikzf1assay.cohort._units import check_time_unit
 from ikzf1assay.cohort.nelson_aalen import groups_of, prepare, steps
 from ikzf1assay.errors import ParameterError
 
@@ -28,12 +29,13 @@ RMST_COLUMNS = ["group", "n", "events", "rmst", "se", "lower", "upper"]
 class RMST:
     """Restricted mean survival time: ``table`` (group, n, events, rmst, se, lower, upper) as
     R's ``rmean`` and ``se(rmean)``, up to ``tau``; ``n_dropped`` rows left out for a missing
-    time, event or group."""
+    time, event or group; ``time_unit`` the unit of the times (and of rmst, se, tau)."""
 
     table: pd.DataFrame
     tau: float
     conf_level: float
     n_dropped: int = 0
+    time_unit: str = "days"
 
 
 def _area(t: np.ndarray, e: np.ndarray, tau: float) -> tuple[float, float]:
@@ -59,6 +61,8 @@ def rmst(
     tau: float,
     group: str | None = None,
     conf_level: float = 0.95,
+    *,
+    time_unit: str = "days",
 ) -> RMST:
     """Restricted mean survival time up to ``tau`` per group, as R's
     ``print(survfit(Surv(time, event) ~ group), rmean = tau)``.
@@ -76,6 +80,8 @@ def rmst(
         Optional column name; one row per value (sorted), else one row labelled ``all``.
     conf_level
         Level of the confidence interval rmst +- z se.
+    time_unit
+        Unit of the times (days, weeks, months, years), carried on the result.
 
     Returns
     -------
@@ -89,6 +95,7 @@ def rmst(
     """
     if not (isinstance(tau, int | float) and math.isfinite(tau) and tau > 0):
         raise ParameterError(f"tau {tau!r}: the RMST horizon must be a positive number")
+    check_time_unit(time_unit)
     data, n_dropped = prepare(df, time, event, [group] if group else [])
     z = float(norm.ppf(1 - (1 - conf_level) / 2))
     rows = []
@@ -104,4 +111,5 @@ def rmst(
         tau=float(tau),
         conf_level=conf_level,
         n_dropped=n_dropped,
+        time_unit=time_unit,
     )

@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import chi2, norm
 
-from ikzf1assay.cohort.nelson_aalen import groups_of, prepare, steps
+from ikzf1assay.cohort._units import check_time_unit
+from ikzf1assay.cohort.nelson_aalen import AtRisk, groups_of, prepare, steps
 from ikzf1assay.errors import ParameterError
 
 __all__ = ["KaplanMeier", "LogRank", "kaplan_meier", "logrank"]
@@ -42,13 +43,14 @@ def _no_censoring() -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
-class KaplanMeier:
+class KaplanMeier(AtRisk):
     """Kaplan-Meier result: ``table`` (group, time, n_risk, n_event, survival, std_err, lower,
     upper) at every event time, ``median`` (group, median, lower, upper) and ``at`` (the
     survival at the requested ``times``, with ``text`` as the studies print it: "37.1 ± 7.3 %").
     ``censored`` (group, time, n_censor) holds the censoring times, as R's ``n.censor``: with
     ``table`` they give the numbers at risk at any time and the end of each curve, which the
-    figures need. ``n_dropped`` rows were left out for a missing time, event or group."""
+    figures need. ``n_dropped`` rows were left out for a missing time, event or group;
+    ``time_unit`` is the unit of the times."""
 
     table: pd.DataFrame
     median: pd.DataFrame
@@ -57,38 +59,19 @@ class KaplanMeier:
     conf_level: float
     censored: pd.DataFrame = field(default_factory=_no_censoring)
     n_dropped: int = 0
+    time_unit: str = "days"
 
-    def _times(self, name: object) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Event times and counts, censoring times and counts of one group."""
-        ev = self.table[self.table["group"] == name]
-        ce = self.censored[self.censored["group"] == name]
-        return (
-            ev["time"].to_numpy(float),
-            ev["n_event"].to_numpy(float),
-            ce["time"].to_numpy(float),
-            ce["n_censor"].to_numpy(float),
-        )
+    def _exits(self) -> pd.DataFrame:
+        """group, time, n: patients leaving follow-up (event or censoring) at each time."""
+        ev = self.table[["group", "time", "n_event"]].rename(columns={"n_event": "n"})
+        ce = self.censored.rename(columns={"n_censor": "n"})
+        parts = [p for p in (ev, ce) if len(p)]
+        if not parts:
+            return pd.DataFrame(columns=["group", "time", "n"])
+        return pd.concat(parts, ignore_index=True)
 
-    def at_risk(self, times: Sequence[float]) -> pd.DataFrame:
-        """Patients still followed (time >= t) per group at each of ``times``.
-
-        Parameters
-        ----------
-        times
-            Times in the unit of the data.
-
-        Returns
-        -------
-        pandas.DataFrame
-            group, time, n_risk; groups in the order of ``median``.
-        """
-        rows = []
-        for name in self.median["group"]:
-            t_ev, n_ev, t_ce, n_ce = self._times(name)
-            for x in times:
-                n = n_ev[t_ev >= x].sum() + n_ce[t_ce >= x].sum()
-                rows.append({"group": name, "time": x, "n_risk": int(n)})
-        return pd.DataFrame(rows, columns=["group", "time", "n_risk"])
+    def _groups(self) -> list[object]:
+        return list(self.median["group"])
 
     def end_of_follow_up(self) -> pd.Series:
         """The last time (event or censoring) of each group: where its curve ends.
@@ -98,12 +81,8 @@ class KaplanMeier:
         pandas.Series
             Indexed by group, in the order of ``median``; NaN for a group without patients.
         """
-        ends = []
-        for name in self.median["group"]:
-            t_ev, _, t_ce, _ = self._times(name)
-            both = np.concatenate([t_ev, t_ce])
-            ends.append(float(both.max()) if both.size else math.nan)
-        return pd.Series(ends, index=list(self.median["group"]), dtype=float)
+        last = self._exits().groupby("group")["time"].max()
+        return last.reindex(list(self.median["group"])).astype(float)
 
 
 @dataclass(frozen=True)
@@ -210,6 +189,8 @@ def kaplan_meier(
     times: list[float] | None = None,
     conf_type: str = "log-log",
     conf_level: float = 0.95,
+    *,
+    time_unit: str = "days",
 ) -> KaplanMeier:
     """Kaplan-Meier survival per group, as R's ``survfit(Surv(time, event) ~ group)``.
 
@@ -228,6 +209,9 @@ def kaplan_meier(
         ``log-log`` (default; the studies' software), ``log`` (R's default) or ``plain``.
     conf_level
         Level of the confidence intervals.
+    time_unit
+        Unit of the times (days, weeks, months, years), carried on the result: its figure
+        labels the axis with it.
 
     Returns
     -------
@@ -237,6 +221,7 @@ def kaplan_meier(
     """
     if conf_type not in CONF_TYPES:
         raise ParameterError(f"conf_type {conf_type!r}: choose one of {', '.join(CONF_TYPES)}")
+    check_time_unit(time_unit)
     data, n_dropped = prepare(df, time, event, [group] if group else [])
     z = float(norm.ppf(1 - (1 - conf_level) / 2))
     tables, medians, rates = [], [], []
@@ -267,6 +252,7 @@ def kaplan_meier(
         conf_level=conf_level,
         censored=pd.DataFrame(censored, columns=CENSORED_COLUMNS),
         n_dropped=n_dropped,
+        time_unit=time_unit,
     )
 
 

@@ -5,8 +5,9 @@ A transplant happens after diagnosis: a patient must survive to receive it, so c
 the time before it (immortal-time bias). Two honest analyses:
 
 - :func:`cox_time_varying`: the transplant as a time-dependent covariate (0 before, 1 from the
-  transplant day), fitted with lifelines' ``CoxTimeVaryingFitter`` on counting-process rows,
-  as R's ``coxph(Surv(start, stop, event) ~ ...)`` after ``tmerge``;
+  transplant day), fitted on counting-process rows by :func:`cox_counting` (the vectorised Cox
+  core of :mod:`ikzf1assay.cohort._cox_fit` with risk sets start < t <= stop), as R's
+  ``coxph(Surv(start, stop, event) ~ ...)`` after ``tmerge``;
 - :func:`landmark`: patients still in follow-up (and event-free) at a landmark time, grouped
   by whether they were transplanted by then, followed from the landmark.
 
@@ -17,13 +18,14 @@ transplant.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from ikzf1assay.cohort._columns import require_columns
-from ikzf1assay.cohort.cox import coefficient_table, design_matrix
+from ikzf1assay.cohort._cox_design import design, term_labels
+from ikzf1assay.cohort._cox_extras import Columns, fit_columns
 from ikzf1assay.cohort.survival import KaplanMeier, LogRank, kaplan_meier, logrank
 from ikzf1assay.errors import ParameterError
 
@@ -32,6 +34,7 @@ __all__ = [
     "Landmark",
     "TimeVaryingCox",
     "counting_process",
+    "cox_counting",
     "cox_time_varying",
     "landmark",
 ]
@@ -78,14 +81,89 @@ def counting_process(
 
 @dataclass(frozen=True)
 class TimeVaryingCox:
-    """``table``: term, coef, se, hr, lower, upper, p (Wald); ``loglik``; ``n`` patients,
-    ``rows`` counting-process rows, ``events``."""
+    """``table``: term, coef, se, hr, lower, upper, p (Wald), label (level vs reference);
+    ``loglik``; ``n`` patients, ``rows`` counting-process rows, ``events``. ``converged`` and
+    ``warnings`` as :class:`~ikzf1assay.cohort.CoxResult` (R's wording); ``n_dropped`` rows
+    left out for a missing value."""
 
     table: pd.DataFrame
     loglik: float
     n: int
     rows: int
     events: int
+    converged: bool = True
+    warnings: tuple[str, ...] = ()
+    n_dropped: int = 0
+
+
+def cox_counting(
+    df: pd.DataFrame,
+    start: str,
+    stop: str,
+    event: str,
+    covariates: list[str],
+    ties: str = "efron",
+    conf_level: float = 0.95,
+    *,
+    id_col: str | None = None,
+    cluster: str | None = None,
+    strata: str | None = None,
+) -> TimeVaryingCox:
+    """Fit ``coxph(Surv(start, stop, event) ~ covariates, ties=ties)`` on counting-process rows.
+
+    Each row is an interval (start, stop] of one patient with the covariates' values during
+    it and the event (0/1) at its stop; the risk set at an event time t holds the rows with
+    start < t <= stop. Rows with a missing value in a used column are left out (na.omit).
+    Covariates constant or collinear among the patients at risk get NA rows with R's warning
+    "not defined because of singularities".
+
+    Parameters
+    ----------
+    df
+        One row per interval.
+    start, stop, event
+        Column names: interval start, stop (stop > start) and event indicator at the stop.
+    covariates
+        Column names; numeric as they are, others as treatment contrasts.
+    ties
+        ``efron`` (R's default) or ``breslow``.
+    conf_level
+        Level of the confidence intervals.
+    id_col
+        Column of patient ids, to count patients in ``n`` (default: ``n`` counts rows).
+    cluster
+        Column of cluster ids (``cluster(id)``, usually the patient): adds the robust
+        sandwich SE (``robust_se``), which then gives z, P and the CI, as R.
+    strata
+        Column whose levels each get their own baseline hazard (``strata(s)``).
+
+    Returns
+    -------
+    TimeVaryingCox
+        term, coef, se, hr, lower, upper, p; log-likelihood, patients, rows, events.
+    """
+    if ties not in ("efron", "breslow"):
+        raise ParameterError(f"ties {ties!r}: choose efron or breslow")
+    extra = [c for c in (id_col, cluster, strata) if c is not None]
+    require_columns(df, [start, stop, event, *covariates, *extra])
+    used = df[list(dict.fromkeys([start, stop, event, *covariates, *extra]))].dropna()
+    if used.empty:
+        raise ParameterError("no complete rows for the time-dependent Cox model")
+    x, terms = design(used, covariates) if covariates else (pd.DataFrame(index=used.index), {})
+    cols = Columns(stop, event, start=start, strata=strata, cluster=cluster)
+    model, ev = fit_columns(used, x, terms, cols, ties)
+    table = model.table(conf_level)
+    table["label"] = term_labels(terms, model.levels)
+    return TimeVaryingCox(
+        table=table,
+        loglik=model.loglik,
+        n=len(used) if id_col is None else int(used[id_col].nunique()),
+        rows=len(used),
+        events=int(ev.sum()),
+        converged=model.converged,
+        warnings=model.warnings,
+        n_dropped=len(df) - len(used),
+    )
 
 
 def cox_time_varying(
@@ -119,42 +197,21 @@ def cox_time_varying(
     TimeVaryingCox
         term, coef, se, hr, lower, upper, p; log-likelihood, patients, rows, events.
     """
-    from lifelines import CoxTimeVaryingFitter
-
     covariates = covariates or []
     require_columns(df, [time, event, treatment_time, *covariates])
     used = df[[time, event, treatment_time, *covariates]].dropna(subset=[time, event, *covariates])
     if used.empty:
         raise ParameterError("no complete rows for the time-dependent Cox model")
     rows = counting_process(used, time, event, treatment_time, name)
-    x = design_matrix(rows, covariates) if covariates else pd.DataFrame(index=rows.index)
-    clash = {name, "id", "start", "stop", event} & set(x.columns)
+    x_cols = design(rows, covariates)[0].columns if covariates else pd.Index([])
+    clash = {name, "id", "start", "stop", event} & set(x_cols)
     if clash:
         raise ParameterError(
             f"covariate column(s) {', '.join(sorted(clash))} clash with the time-dependent "
             f"model's own columns; rename them"
         )
-    terms = [name, *x.columns]
-    data = pd.concat([rows[["id", "start", "stop", event, name]], x], axis=1)
-    fitter = CoxTimeVaryingFitter(alpha=1 - conf_level)
-    fitter.fit(
-        data,
-        event_col=event,
-        start_col="start",
-        stop_col="stop",
-        id_col="id",
-        fit_options={"precision": 1e-12, "max_steps": 200},
-    )
-    coef = fitter.params_[terms].to_numpy(float)
-    se = fitter.standard_errors_[terms].to_numpy(float)
-    table = coefficient_table(terms, coef, se, conf_level)
-    return TimeVaryingCox(
-        table=table,
-        loglik=float(fitter.log_likelihood_),
-        n=len(used),
-        rows=len(data),
-        events=int(used[event].sum()),
-    )
+    fit = cox_counting(rows, "start", "stop", event, [name, *covariates], conf_level=conf_level)
+    return replace(fit, n=len(used), n_dropped=len(df) - len(used))
 
 
 @dataclass(frozen=True)

@@ -91,11 +91,33 @@ def cohort_tables(a: CohortAnalysis) -> dict[str, pd.DataFrame]:
     out["cox_time_dependent"] = stack(
         {k: v.table for k, v in a.time_varying.items()}, ("endpoint",)
     )
+    out["model_patients"] = _model_patients(a)
     out["landmark_rates"] = stack({k: v.km.at for k, v in a.landmarks.items()}, ("endpoint",))
     out["landmark_logrank"] = stack(
         {k: v.logrank.table for k, v in a.landmarks.items() if v.logrank}, ("endpoint",)
     )
     return out
+
+
+def _model_patients(a: CohortAnalysis) -> pd.DataFrame:
+    """Patients in each regression model and those it left out for a missing covariate."""
+    rows: list[tuple[str, str, int, int | None, int]] = []
+    for ep, screen in a.cox.items():
+        fit = screen.multivariable
+        if fit is not None:
+            rows.append(("multivariable Cox", ep, fit.n, fit.events, fit.n_dropped))
+        uni = screen.univariable
+        if len(uni):
+            worst = uni.drop_duplicates("covariate")
+            for rec in worst[worst["n_dropped"] > 0].to_dict("records"):
+                rows.append((f"univariable Cox, {rec['covariate']}", ep, rec["n"],
+                             rec["events"], rec["n_dropped"]))  # fmt: skip
+    for ep, tv in a.time_varying.items():
+        rows.append(("time-dependent Cox", ep, tv.n, tv.events, tv.n_dropped))
+    for ep, fg in a.fine_gray.items():
+        rows.append(("Fine-Gray", ep, fg.n, None, fg.n_dropped))
+    out = pd.DataFrame(rows, columns=["model", "endpoint", "patients", "events", "left_out"])
+    return out.astype({"events": "Int64"})
 
 
 def _records(df: pd.DataFrame, limit: int | None = None) -> dict[str, Any]:
@@ -256,6 +278,10 @@ def _render(
             ("Fine-Gray regression (subdistribution hazard)", _records(tables["fine_gray"])),
             ("Univariable Cox models (screen)", _records(tables["cox_univariable"])),
             ("Multivariable Cox models", _records(tables["cox_multivariable"])),
+            (
+                "Patients in each model (left out: a covariate missing, as R's na.omit)",
+                _records(tables["model_patients"]),
+            ),
             (
                 "Proportional-hazards check (Schoenfeld residuals, cox.zph)",
                 _records(tables["ph_test"]),

@@ -1,19 +1,23 @@
-"""Figures of the cohort analysis, drawn from its result objects (matplotlib, no pyplot):
-Kaplan-Meier curves with censoring marks and a numbers-at-risk table, the four-group panel
-(OS, EFS, DFS, CIR) of the study's Figure 1, cumulative-incidence curves and forest plots of
-hazard ratios. Nothing is estimated here: curves, numbers at risk and hazard ratios come from
-:class:`~ikzf1assay.cohort.KaplanMeier`, :class:`~ikzf1assay.cohort.CumulativeIncidenceResult`
-and the model tables.
+"""Figures of the cohort analysis, drawn from its result objects (matplotlib, no pyplot).
+
+Every curve (Kaplan-Meier, cumulative incidence, Nelson-Aalen, a Cox model's predicted
+survival) is drawn with its pointwise confidence band and the numbers at risk at the time
+ticks under the axis, in the unit the result carries (``time_unit``) or the one asked for
+(``show_in``: the report shows months, as the study's figures). Forest plots label each term
+as the reader needs it (``sex M vs F``). Nothing is estimated here: curves, limits, numbers
+at risk and hazard ratios come from the results.
 
 The ``*_figure`` functions return a matplotlib Figure; :func:`save` writes it as PNG and SVG.
 Importing this module registers the drawings of :func:`ikzf1assay.report.plot.plot` for
-KaplanMeier, Landmark, CumulativeIncidenceResult, CoxResult, FineGrayResult and
-TimeVaryingCox. Times are in days in the results and shown in months (days / 30.4375).
+KaplanMeier, Landmark, CumulativeIncidenceResult, NelsonAalen, PredictedSurvival, CoxResult,
+FineGrayResult and TimeVaryingCox; the curves take ``plot(result, ax=None, ci=True,
+at_risk=True, labels=..., show_in=..., title=...)``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,15 +27,16 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, NullFormatter
 
+from ikzf1assay.cohort._units import unit_factor
 from ikzf1assay.cohort.competing import CumulativeIncidenceResult, FineGrayResult
-from ikzf1assay.cohort.cox import CoxResult
+from ikzf1assay.cohort.cox import CoxResult, PredictedSurvival
+from ikzf1assay.cohort.nelson_aalen import AtRisk, NelsonAalen
 from ikzf1assay.cohort.survival import KaplanMeier
 from ikzf1assay.cohort.timevarying import Landmark, TimeVaryingCox
 from ikzf1assay.errors import FileAccessError
 from ikzf1assay.report.plot import axes_for, plot
 
 __all__ = [
-    "DAYS_PER_MONTH",
     "cif_figure",
     "forest_figure",
     "four_group_figure",
@@ -39,13 +44,34 @@ __all__ = [
     "save",
 ]
 
-DAYS_PER_MONTH = 365.25 / 12
 COLOURS = ["#1b6ca8", "#d1495b", "#2e8540", "#edae49", "#6a4c93", "#444444"]
 FOUR_GROUP_PANELS = (
     ("os", "Overall survival"),
     ("efs", "Event-free survival"),
     ("dfs", "Disease-free survival"),
 )
+# tick steps tried per shown unit (the first giving at most 8 intervals is used)
+TICK_STEPS = {
+    "days": (1, 2, 5, 10, 20, 30, 50, 100, 200, 365, 500, 730, 1000, 2000, 5000),
+    "weeks": (1, 2, 4, 8, 13, 26, 52, 104, 260),
+    "months": (1, 2, 3, 6, 12, 24, 36, 60, 120),
+    "years": (0.25, 0.5, 1, 2, 5, 10, 20),
+}
+Z95 = 1.959963984540054
+ROW_PT = 11.0  # height of a numbers-at-risk row, in points
+
+
+@dataclass(frozen=True)
+class _Curve:
+    """One step curve to draw: times (in the result's unit), estimate, limits, label."""
+
+    name: object
+    label: str
+    time: np.ndarray
+    value: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    censor_times: np.ndarray | None = None  # marks (|) where patients were censored
 
 
 def _legend(ax: Axes, **kwargs: Any) -> None:
@@ -58,54 +84,336 @@ def _label(name: object, labels: Mapping[str, str] | None) -> str:
     return (labels or {}).get(str(name), str(name))
 
 
-def _draw_km(
+def _ticks(span: float, shown_in: str) -> np.ndarray:
+    """Round ticks from 0 covering ``span`` (in the shown unit), at most 8 intervals."""
+    span = span if np.isfinite(span) and span > 0 else 1.0
+    steps = TICK_STEPS[shown_in]
+    step = next((s for s in steps if span / s <= 8), steps[-1] * np.ceil(span / steps[-1] / 8))
+    return np.arange(0.0, np.ceil(span / step - 1e-9) * step + step / 2, step)
+
+
+def _draw_curves(
     ax: Axes,
-    km: KaplanMeier,
-    labels: Mapping[str, str] | None = None,
-    per_month: float = DAYS_PER_MONTH,
-) -> list[str]:
-    """Kaplan-Meier steps and censoring marks (|) per group on ``ax``; the labels drawn."""
-    ends = km.end_of_follow_up()
-    drawn = []
-    for k, rec in enumerate(km.median.to_dict("records")):
-        name = rec["group"]
-        curve = km.table[km.table["group"] == name]
-        cens = km.censored[km.censored["group"] == name]
-        # the curve runs on, flat, to the last follow-up (a censored time after the last event)
-        last = [float(ends[name])] if np.isfinite(ends[name]) else []
-        x = np.concatenate([[0.0], curve["time"].to_numpy(float), last])
-        y = np.concatenate([[1.0], curve["survival"].to_numpy(float)])
-        y = np.concatenate([y, y[-1:]]) if last else y
+    curves: list[_Curve],
+    start: float,
+    factor: float,
+    ci: bool,
+    end: Mapping[object, float] | None = None,
+) -> None:
+    """Step curves from (0, ``start``) with their CI bands and censoring marks on ``ax``."""
+    for k, c in enumerate(curves):
         colour = COLOURS[k % len(COLOURS)]
-        label = "all" if name == "all" else _label(name, labels)
-        ax.step(x / per_month, y, where="post", color=colour, label=f"{label} (n={rec['n']})")
-        marks = np.repeat(cens["time"].to_numpy(float), cens["n_censor"].to_numpy(int))
-        idx = np.searchsorted(x, marks, side="right") - 1
-        ax.plot(marks / per_month, y[idx], "|", color=colour, markersize=7, mew=1.2)
-        drawn.append(label)
-    ax.set_ylim(-0.02, 1.02)
+        last = (end or {}).get(c.name, np.nan)
+        tail = [last] if np.isfinite(last) and (not len(c.time) or last > c.time[-1]) else []
+        x = np.concatenate([[0.0], c.time, tail]) * factor
+        y = np.concatenate([[start], c.value])
+        lo = np.concatenate([[start], c.lower])
+        hi = np.concatenate([[start], c.upper])
+        if tail:  # flat on to the last follow-up
+            y, lo, hi = (np.concatenate([v, v[-1:]]) for v in (y, lo, hi))
+        ax.step(x, y, where="post", color=colour, label=c.label, gid=f"curve:{c.name}")
+        if ci:
+            ax.fill_between(
+                x, lo, hi, step="post", color=colour, alpha=0.15, lw=0, gid=f"ci:{c.name}"
+            )
+        if c.censor_times is not None:
+            idx = np.searchsorted(x, c.censor_times * factor, side="right") - 1
+            ax.plot(
+                c.censor_times * factor,
+                y[idx],
+                "|",
+                color=colour,
+                markersize=7,
+                mew=1.2,
+                gid=f"censored:{c.name}",
+            )
     ax.set_xlim(left=0)
     ax.grid(alpha=0.3)
+
+
+def _time_axis(
+    ax: Axes,
+    unit: str,
+    shown_in: str | None,
+    span: float,
+    risk: Callable[[Sequence[float]], pd.DataFrame] | None,
+    rows: list[tuple[object, str]],
+) -> float:
+    """Label and tick the time axis in ``shown_in`` (default ``unit``); with ``risk``, write
+    the numbers at risk at the ticks under the axis, one row per (group, label) of ``rows``.
+    Returns the factor from the result's unit to the shown one."""
+    shown = shown_in or unit
+    factor = unit_factor(unit, shown)
+    ticks = _ticks(span * factor, shown)
+    ax.set_xticks(ticks)
+    ax.set_xlim(0, ticks[-1])
+    ax.set_xlabel(shown.capitalize())
+    if risk is None or not rows:
+        return factor
+    table = risk(list(ticks / factor))
+    trans = ax.get_xaxis_transform()  # x in data, y in axes fraction
+    top = -24.0  # points below the axis: under the tick labels
+    ax.annotate(
+        "Number at risk",
+        (0, 0),
+        xycoords="axes fraction",
+        xytext=(0, top),
+        textcoords="offset points",
+        ha="left",
+        va="top",
+        fontsize=8,
+        style="italic",
+    )
+    for row, (name, label) in enumerate(rows):
+        y = top - ROW_PT * (row + 1)
+        colour = COLOURS[row % len(COLOURS)]
+        ax.annotate(
+            label,
+            (0, 0),
+            xycoords="axes fraction",
+            xytext=(-14, y),
+            textcoords="offset points",
+            ha="right",
+            va="top",
+            fontsize=8,
+            color=colour,
+        )
+        counts = table.loc[table["group"] == name, "n_risk"].to_numpy(int)
+        for x, n in zip(ticks, counts, strict=True):
+            ax.annotate(
+                str(n),
+                (x, 0),
+                xycoords=trans,
+                xytext=(0, y),
+                textcoords="offset points",
+                ha="center",
+                va="top",
+                fontsize=8,
+                color=colour,
+                gid="at_risk",
+            )
+    # the axis title goes under the table
+    ax.xaxis.labelpad = -top + ROW_PT * (len(rows) + 0.6)
+    return factor
+
+
+def _finish(ax: Axes, ylabel: str, title: str, loc: str) -> Axes:
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    _legend(ax, loc=loc, fontsize=8, frameon=False)
+    return ax
+
+
+def _km_curves(km: KaplanMeier, labels: Mapping[str, str] | None) -> list[_Curve]:
+    out = []
+    for rec in km.median.to_dict("records"):
+        name = rec["group"]
+        t = km.table[km.table["group"] == name]
+        cens = km.censored[km.censored["group"] == name]
+        text = "all" if name == "all" else _label(name, labels)
+        out.append(
+            _Curve(
+                name,
+                f"{text} (n={rec['n']})",
+                t["time"].to_numpy(float),
+                t["survival"].to_numpy(float),
+                t["lower"].to_numpy(float),
+                t["upper"].to_numpy(float),
+                np.repeat(cens["time"].to_numpy(float), cens["n_censor"].to_numpy(int)),
+            )
+        )
+    return out
+
+
+def _cif_curves(
+    cif: CumulativeIncidenceResult, cause: int, labels: Mapping[str, str] | None
+) -> list[_Curve]:
+    t = cif.table[cif.table["cause"] == cause]
+    return [
+        _Curve(
+            name,
+            _label(name, labels),
+            g["time"].to_numpy(float),
+            g["estimate"].to_numpy(float),
+            g["lower"].to_numpy(float),
+            g["upper"].to_numpy(float),
+        )
+        for name, g in t.groupby("group", sort=True)
+    ]
+
+
+def _risk_rows(curves: list[_Curve]) -> list[tuple[object, str]]:
+    return [(c.name, c.label.split(" (n=")[0]) for c in curves]
+
+
+def _span(times: pd.Series) -> float:
+    return float(times.max()) if len(times) else 1.0
+
+
+def _curve_plot(
+    result: AtRisk,
+    ax: Axes | None,
+    curves: list[_Curve],
+    how: tuple[bool, bool, str | None, str],
+    look: tuple[float, str, str],
+    span: float,
+    end: Mapping[object, float] | None = None,
+    rows: list[tuple[object, str]] | None = None,
+) -> Axes:
+    """The drawing every curve result shares: axes, time axis with numbers at risk, curves,
+    bands, legend. ``how``: ci, at_risk, show_in, title; ``look``: the curves' start value
+    (1 survival, 0 incidence), the y label and the legend's place."""
+    ci, at_risk, show_in, title = how
+    start, ylabel, loc = look
+    ax = axes_for(ax, (7.0, 5.2) if at_risk else (7.0, 4.5))
+    risk = result.at_risk if at_risk else None
+    unit = str(getattr(result, "time_unit", "days"))
+    factor = _time_axis(ax, unit, show_in, span, risk, _risk_rows(curves) if rows is None else rows)
+    _draw_curves(ax, curves, start, factor, ci, end)
+    if ylabel == "Cumulative hazard":
+        ax.set_ylim(bottom=0)
+    else:
+        ax.set_ylim(-0.02, 1.02)
+    return _finish(ax, ylabel, title, loc)
+
+
+@plot.register(KaplanMeier)
+def _plot_km(
+    result: KaplanMeier,
+    ax: Axes | None = None,
+    ci: bool = True,
+    at_risk: bool = True,
+    *,
+    labels: Mapping[str, str] | None = None,
+    show_in: str | None = None,
+    title: str = "",
+    ylabel: str = "Survival probability",
+) -> Axes:
+    """Kaplan-Meier steps per group with censoring marks (|), the CI band of the result's
+    ``conf_type``, and the numbers at risk at the ticks under the axis."""
+    ends = result.end_of_follow_up()
+    curves = _km_curves(result, labels)
+    how = (ci, at_risk, show_in, title)
+    look = (1.0, ylabel, "lower left")
+    return _curve_plot(result, ax, curves, how, look, float(ends.max()), ends.to_dict())
+
+
+@plot.register(Landmark)
+def _plot_landmark(result: Landmark, ax: Axes | None = None, *args: Any, **kwargs: Any) -> Axes:
+    kwargs.setdefault("title", f"From the landmark ({result.landmark:g} {result.km.time_unit})")
+    return _plot_km(result.km, ax, *args, **kwargs)
+
+
+@plot.register(CumulativeIncidenceResult)
+def _plot_cif(
+    result: CumulativeIncidenceResult,
+    ax: Axes | None = None,
+    ci: bool = True,
+    at_risk: bool = True,
+    *,
+    cause: int = 1,
+    labels: Mapping[str, str] | None = None,
+    show_in: str | None = None,
+    title: str = "",
+) -> Axes:
+    """Cumulative incidence of ``cause`` per group (steps from 0) with its log(-log) CI band
+    and the numbers at risk (patients still followed) at the ticks under the axis."""
+    curves = _cif_curves(result, cause, labels)
+    span = _span(result.exits["time"]) if len(result.exits) else _span(result.table["time"])
+    how = (ci, at_risk, show_in, title)
+    drawn = _curve_plot(result, ax, curves, how, (0.0, "Cumulative incidence", "upper left"), span)
+    if not curves:  # no event of this cause: an empty panel that says so
+        drawn.text(0.5, 0.5, f"no events of cause {cause}", transform=drawn.transAxes, ha="center")
     return drawn
 
 
-def _at_risk_table(tab: Axes, km: KaplanMeier, drawn: list[str], ticks: np.ndarray) -> None:
-    """The numbers at risk at the x ticks (months), one row per group, under the curves."""
-    tab.set_ylim(-0.5, len(drawn) - 0.5)
-    tab.set_yticks(range(len(drawn)))
-    tab.set_yticklabels(drawn[::-1], fontsize=8)
-    risk = km.at_risk(list(ticks * DAYS_PER_MONTH))
-    groups = list(km.median["group"])
-    for row, k in enumerate(reversed(range(len(groups)))):  # the first group on top
-        counts = risk.loc[risk["group"] == groups[k], "n_risk"]
-        colour = COLOURS[k % len(COLOURS)]
-        for x, n in zip(ticks, counts, strict=True):
-            tab.text(x, row, str(n), ha="center", va="center", fontsize=8, color=colour)
-    tab.set_xlabel("Months")
-    tab.set_title("Number at risk", fontsize=8, loc="left")
-    for side in ("top", "right", "left"):
-        tab.spines[side].set_visible(False)
-    tab.tick_params(axis="y", length=0, pad=14)
+@plot.register(NelsonAalen)
+def _plot_nelson_aalen(
+    result: NelsonAalen,
+    ax: Axes | None = None,
+    ci: bool = True,
+    at_risk: bool = True,
+    *,
+    labels: Mapping[str, str] | None = None,
+    show_in: str | None = None,
+    title: str = "",
+) -> Axes:
+    """Nelson-Aalen cumulative hazard per group (steps from 0) with a log-scale CI band,
+    H exp(+-z se / H), and the numbers at risk under the axis."""
+    curves = []
+    for name, g in result.table.groupby("group", sort=False):
+        h, se = g["cumhaz"].to_numpy(float), g["std_err"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            spread = np.where(h > 0, np.exp(Z95 * se / h), 1.0)
+        curves.append(
+            _Curve(
+                name,
+                "all" if name == "all" else _label(name, labels),
+                g["time"].to_numpy(float),
+                h,
+                h / spread,
+                h * spread,
+            )
+        )
+    how = (ci, at_risk, show_in, title)
+    look = (0.0, "Cumulative hazard", "upper left")
+    return _curve_plot(result, ax, curves, how, look, _span(result.table["time"]))
+
+
+def _profile_label(row: Mapping[Any, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in row.items())
+
+
+@plot.register(PredictedSurvival)
+def _plot_predicted(
+    result: PredictedSurvival,
+    ax: Axes | None = None,
+    ci: bool = True,
+    at_risk: bool = True,
+    *,
+    labels: Sequence[str] | None = None,
+    show_in: str | None = None,
+    title: str = "",
+) -> Axes:
+    """Predicted survival of each profile (a Cox model's ``predict_survival``), with its log
+    CI band and, under the axis, the patients of the profile's stratum still followed."""
+    names = (
+        list(labels) if labels else [_profile_label(r) for r in result.newdata.to_dict("records")]
+    )
+    curves = []
+    for i, name in enumerate(names):
+        g = result.table[(result.table["profile"] == i) & (result.table["time"] > 0)]
+        curves.append(
+            _Curve(
+                i,
+                name,
+                g["time"].to_numpy(float),
+                g["surv"].to_numpy(float),
+                g["lower"].to_numpy(float),
+                g["upper"].to_numpy(float),
+            )
+        )
+    rows = _risk_rows(curves)
+    per_profile = [g.drop(columns="group").to_numpy() for _, g in result.exits.groupby("group")]
+    if len(rows) > 1 and all(np.array_equal(per_profile[0], p) for p in per_profile[1:]):
+        rows = [(0, "all")]  # one stratum: every profile has the same patients at risk
+    how = (ci, at_risk, show_in, title)
+    look = (1.0, "Predicted survival", "lower left")
+    span = _span(result.exits["time"])
+    return _curve_plot(result, ax, curves, how, look, span, rows=rows)
+
+
+def _p_text(ax: Axes, text: str | None, top: bool = True) -> None:
+    if text:
+        ax.text(
+            0.98,
+            0.95 if top else 0.05,
+            text,
+            transform=ax.transAxes,
+            ha="right",
+            va="top" if top else "bottom",
+            fontsize=9,
+        )
 
 
 def km_figure(
@@ -114,58 +422,33 @@ def km_figure(
     ylabel: str = "Survival probability",
     p_text: str | None = None,
     labels: Mapping[str, str] | None = None,
+    show_in: str | None = "months",
 ) -> Figure:
-    """Kaplan-Meier curves with censoring marks (|) and the numbers at risk under the axis.
+    """Kaplan-Meier curves with CI bands, censoring marks (|) and the numbers at risk.
 
     Parameters
     ----------
     km
-        The estimate (times in days).
+        The estimate.
     title, ylabel
         Axis texts.
     p_text
         The test's P value as text, shown top right.
     labels
         Legend text per group value.
+    show_in
+        Unit of the time axis (months, as the study's figures; None: the result's own).
 
     Returns
     -------
     matplotlib.figure.Figure
-        Curves above, numbers at risk every 12 months below.
+        One axes, the numbers at risk under it.
     """
-    fig = Figure(figsize=(7, 5.2))
-    ax, tab = fig.subplots(2, 1, gridspec_kw={"height_ratios": [4, 1.1]}, sharex=True)
-    drawn = _draw_km(ax, km, labels)
-    ax.set_ylabel(ylabel)
-    ax.set_title(title)
-    _legend(ax, loc="lower left", fontsize=8, frameon=False)
-    if p_text:
-        ax.text(0.98, 0.95, p_text, transform=ax.transAxes, ha="right", va="top", fontsize=9)
-    months = float(km.end_of_follow_up().max()) / DAYS_PER_MONTH
-    ticks = np.arange(0, months + 12, 12.0)
-    ax.set_xticks(ticks)
-    tab.set_xlim(ax.get_xlim())
-    _at_risk_table(tab, km, drawn, ticks)
+    fig = Figure(figsize=(7, 5.4))
+    ax = _plot_km(km, fig.subplots(), labels=labels, show_in=show_in, title=title, ylabel=ylabel)
+    _p_text(ax, p_text)
     fig.tight_layout()
     return fig
-
-
-def _draw_cif(
-    ax: Axes,
-    cif: CumulativeIncidenceResult,
-    cause: int = 1,
-    labels: Mapping[str, str] | None = None,
-    per_month: float = DAYS_PER_MONTH,
-) -> None:
-    """Cumulative incidence of ``cause`` per group as steps on ``ax``."""
-    t = cif.table[cif.table["cause"] == cause]
-    for k, (name, g) in enumerate(t.groupby("group", sort=True)):
-        x = np.concatenate([[0.0], g["time"].to_numpy(float)]) / per_month
-        y = np.concatenate([[0.0], g["estimate"].to_numpy(float)])
-        ax.step(x, y, where="post", color=COLOURS[k % len(COLOURS)], label=_label(name, labels))
-    ax.set_ylim(-0.02, 1.02)
-    ax.set_xlim(left=0)
-    ax.grid(alpha=0.3)
 
 
 def cif_figure(
@@ -174,13 +457,14 @@ def cif_figure(
     title: str = "",
     p_text: str | None = None,
     labels: Mapping[str, str] | None = None,
+    show_in: str | None = "months",
 ) -> Figure:
     """Cumulative incidence of ``cause`` per group (Aalen-Johansen, competing risks).
 
     Parameters
     ----------
     cif
-        The estimate (times in days).
+        The estimate.
     cause
         Status code of the cause drawn.
     title
@@ -189,21 +473,17 @@ def cif_figure(
         Gray's test P value as text, shown bottom right.
     labels
         Legend text per group value.
+    show_in
+        Unit of the time axis (months, as the study's figures; None: the result's own).
 
     Returns
     -------
     matplotlib.figure.Figure
-        One axes.
+        One axes with CI bands, the numbers at risk under it.
     """
-    fig = Figure(figsize=(7, 4.5))
-    ax = fig.subplots()
-    _draw_cif(ax, cif, cause, labels)
-    ax.set_xlabel("Months")
-    ax.set_ylabel("Cumulative incidence")
-    ax.set_title(title)
-    _legend(ax, loc="upper left", fontsize=8, frameon=False)
-    if p_text:
-        ax.text(0.98, 0.05, p_text, transform=ax.transAxes, ha="right", va="bottom", fontsize=9)
+    fig = Figure(figsize=(7, 5.4))
+    ax = _plot_cif(cif, fig.subplots(), cause=cause, labels=labels, show_in=show_in, title=title)
+    _p_text(ax, p_text, top=False)
     fig.tight_layout()
     return fig
 
@@ -213,8 +493,10 @@ def four_group_figure(
     cir: CumulativeIncidenceResult | None,
     p_texts: Mapping[str, str],
     labels: Mapping[str, str] | None = None,
+    show_in: str | None = "months",
 ) -> Figure:
-    """The study's Figure 1: OS, EFS, DFS (Kaplan-Meier) and CIR by group A-D.
+    """The study's Figure 1: OS, EFS, DFS (Kaplan-Meier) and CIR by group A-D, each panel
+    with its CI bands and numbers at risk.
 
     Parameters
     ----------
@@ -227,30 +509,26 @@ def four_group_figure(
         P value texts keyed by endpoint (``os``... ``cir``).
     labels
         Legend text per group value.
+    show_in
+        Unit of the time axes.
 
     Returns
     -------
     matplotlib.figure.Figure
         Two by two panels.
     """
-    fig = Figure(figsize=(11, 8.5))
+    fig = Figure(figsize=(11, 11))
     axes = fig.subplots(2, 2)
     for ax, (ep, name) in zip(axes.flat, FOUR_GROUP_PANELS, strict=False):
         if ep in km:
-            _draw_km(ax, km[ep], labels)
-            _legend(ax, loc="lower left", fontsize=7, frameon=False)
+            _plot_km(km[ep], ax, labels=labels, show_in=show_in, title=name)
+            _p_text(ax, p_texts.get(ep))
         ax.set_title(name)
-        ax.set_xlabel("Months")
-        if ep in p_texts:
-            ax.text(0.98, 0.95, p_texts[ep], transform=ax.transAxes, ha="right", va="top")
     ax = axes.flat[3]
     if cir is not None:
-        _draw_cif(ax, cir, 1, labels)
-        _legend(ax, loc="upper left", fontsize=7, frameon=False)
-        if "cir" in p_texts:
-            ax.text(0.98, 0.05, p_texts["cir"], transform=ax.transAxes, ha="right", va="bottom")
+        _plot_cif(cir, ax, cause=1, labels=labels, show_in=show_in)
+        _p_text(ax, p_texts.get("cir"), top=False)
     ax.set_title("Cumulative incidence of relapse")
-    ax.set_xlabel("Months")
     fig.tight_layout()
     return fig
 
@@ -272,7 +550,8 @@ def _draw_forest(ax: Axes, table: pd.DataFrame, xlabel: str = "Hazard ratio (95 
     ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
     ax.xaxis.set_minor_formatter(NullFormatter())
     ax.set_yticks(y)
-    ax.set_yticklabels([str(t) for t in table["term"]])
+    names = table["label"] if "label" in table else table["term"]
+    ax.set_yticklabels([str(t) for t in names])
     for yi, h, a, b, p in zip(y, hr, lo, hi, table["p"].to_numpy(float), strict=True):
         ax.annotate(
             f"{h:.2f} ({a:.2f}-{b:.2f}), P={p:.3f}",
@@ -339,50 +618,7 @@ def save(fig: Figure, stem: Path, formats: Sequence[str] = ("png", "svg")) -> li
     return paths
 
 
-# the drawings of plot(): axes only (no numbers-at-risk table, no P value), labelled
-
-
-@plot.register(KaplanMeier)
-def _plot_km(
-    result: KaplanMeier,
-    ax: Axes | None = None,
-    *,
-    labels: Mapping[str, str] | None = None,
-    per_month: float = DAYS_PER_MONTH,
-    title: str = "",
-) -> Axes:
-    ax = axes_for(ax)
-    _draw_km(ax, result, labels, per_month)
-    ax.set_xlabel("Months")
-    ax.set_ylabel("Survival probability")
-    ax.set_title(title)
-    _legend(ax, loc="lower left", fontsize=8, frameon=False)
-    return ax
-
-
-@plot.register(Landmark)
-def _plot_landmark(result: Landmark, ax: Axes | None = None, **kwargs: Any) -> Axes:
-    kwargs.setdefault("title", f"From the landmark (day {result.landmark:g})")
-    return _plot_km(result.km, ax, **kwargs)
-
-
-@plot.register(CumulativeIncidenceResult)
-def _plot_cif(
-    result: CumulativeIncidenceResult,
-    ax: Axes | None = None,
-    *,
-    cause: int = 1,
-    labels: Mapping[str, str] | None = None,
-    per_month: float = DAYS_PER_MONTH,
-    title: str = "",
-) -> Axes:
-    ax = axes_for(ax)
-    _draw_cif(ax, result, cause, labels, per_month)
-    ax.set_xlabel("Months")
-    ax.set_ylabel("Cumulative incidence")
-    ax.set_title(title)
-    _legend(ax, loc="upper left", fontsize=8, frameon=False)
-    return ax
+# the forest plots of plot()
 
 
 def _plot_forest(table: pd.DataFrame, ax: Axes | None, title: str, xlabel: str) -> Axes:
