@@ -15,6 +15,14 @@ counting-process rows (patients split at a treatment day, as ``tmerge`` does):
 ``coxph(Surv(start, stop, event) ~ ...)`` (neither time includes building the rows or reading
 the file), with coefficients, SE and log-likelihood checked to 1e-6.
 
+Once per run, the other functions of the cohort statistics against their R peers, on the
+same SYNTHETIC patients (``--other-size``, default 100,000; competing risks at
+``--cr-size``, default 10,000, since crr's own time grows with the square of the patients):
+stratified log-rank (``survdiff(... + strata(stage))``), RMST (``print(survfit, rmean)``),
+Nelson-Aalen (``survfit(ctype = 1)``), cumulative incidence with Gray's test (``cuminc``),
+Fine-Gray (``crr``) and Fisher's exact test on the 4 x 4 table with n = 96
+(``fisher.test``), each with its agreement with R.
+
 The last line is this process's peak resident memory (data, fits and the CSV export).
 Compare the ratios within one run: the machines are small and noisy.
 
@@ -30,11 +38,24 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ikzf1assay.cohort import CoxResult, cox, kaplan_meier, ph_test
+from ikzf1assay.cohort import (
+    CoxResult,
+    cox,
+    cumulative_incidence,
+    fine_gray,
+    fisher_exact,
+    gray_test,
+    kaplan_meier,
+    logrank,
+    nelson_aalen,
+    ph_test,
+    rmst,
+)
 from ikzf1assay.cohort.simulate import synthetic_survival
 from ikzf1assay.cohort.timevarying import TimeVaryingCox, counting_process, cox_counting
 
@@ -71,6 +92,29 @@ for (ties in c("efron", "breslow")) {
 }
 write.csv(out, "td.csv", row.names = FALSE)
 """
+
+R_OTHER_SCRIPT = r"""
+suppressMessages({library(survival); library(cmprsk)})
+d <- read.csv("surv.csv", stringsAsFactors = TRUE)
+c <- read.csv("cr.csv", stringsAsFactors = TRUE)
+tab <- matrix(c(10, 5, 4, 5, 4, 8, 7, 5, 6, 5, 9, 4, 5, 7, 4, 8), 4, byrow = TRUE)
+t <- list()
+t$logrank <- system.time(lr <- survdiff(Surv(time, event) ~ group + strata(stage),
+                                        data = d))[["elapsed"]]
+t$rmst <- system.time(rm <- summary(survfit(Surv(time, event) ~ group, data = d),
+                                    rmean = 1000)$table)[["elapsed"]]
+t$nelson_aalen <- system.time(na <- survfit(Surv(time, event) ~ group, data = d,
+                                            ctype = 1))[["elapsed"]]
+t$cuminc <- system.time(ci <- cuminc(c$time, c$status, c$group))[["elapsed"]]
+t$crr <- system.time(fg <- crr(c$time, c$status, cbind(c$deleted, c$age)))[["elapsed"]]
+t$fisher <- system.time(fi <- fisher.test(tab))[["elapsed"]]
+write.csv(as.data.frame(t), "times.csv", row.names = FALSE)
+write.csv(data.frame(
+  logrank = lr$chisq, rmst = rm[1, "rmean"], cumhaz = sum(na$cumhaz),
+  gray = ci$Tests[1, "stat"], crr = unname(fg$coef[1]), crr_se = sqrt(fg$var[1, 1]),
+  fisher = fi$p.value), "values.csv", row.names = FALSE)
+"""
+T44 = [[10, 5, 4, 5], [4, 8, 7, 5], [6, 5, 9, 4], [5, 7, 4, 8]]  # n = 96
 
 
 def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
@@ -165,10 +209,62 @@ def time_dependent(rscript: str | None) -> None:
         _line(len(rows), label, secs[ties], r_secs[ties], agree[ties])
 
 
+def _timed(secs: dict[str, float], name: str, work: Any) -> Any:
+    start = time.perf_counter()
+    value = work()
+    secs[name] = time.perf_counter() - start
+    return value
+
+
+def other_statistics(rscript: str | None, n: int, n_cr: int) -> None:
+    """One line per other function: ours against its R peer on the same SYNTHETIC data."""
+    d = synthetic(n, 3)
+    rng = np.random.default_rng(3)
+    c = synthetic(n_cr, 4)
+    c["status"] = np.where(c["event"] == 1, rng.choice([1, 2], n_cr, p=[0.6, 0.4]), 0)
+    secs: dict[str, float] = {}
+    ours = {
+        "logrank": _timed(secs, "logrank", lambda: logrank(d, "time", "event", "group",
+                                                           strata="stage")).table["chisq"][0],
+        "rmst": _timed(secs, "rmst", lambda: rmst(d, "time", "event", 1000.0, "group")
+                       ).table["rmst"][0],
+        "cumhaz": _timed(secs, "nelson_aalen", lambda: nelson_aalen(d, "time", "event", "group")
+                         ).table["cumhaz"].sum(),
+    }  # fmt: skip
+    start = time.perf_counter()
+    cumulative_incidence(c, "time", "status", "group")
+    ours["gray"] = gray_test(c, "time", "status", "group").table["statistic"][0]
+    secs["cuminc"] = time.perf_counter() - start
+    fg = _timed(secs, "crr", lambda: fine_gray(c, "time", "status", ["deleted", "age"]))
+    ours["crr"], ours["crr_se"] = fg.table["coef"][0], fg.table["se"][0]
+    ours["fisher"] = _timed(secs, "fisher", lambda: fisher_exact(T44))
+    if not rscript:
+        print("R not run: no Rscript")
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        d.to_csv(Path(tmp) / "surv.csv", index=False)
+        c.to_csv(Path(tmp) / "cr.csv", index=False)
+        (Path(tmp) / "o.R").write_text(R_OTHER_SCRIPT, encoding="utf-8")
+        subprocess.run([rscript, "--vanilla", "o.R"], cwd=tmp, check=True)
+        r_secs = pd.read_csv(Path(tmp) / "times.csv").iloc[0]
+        r_vals = pd.read_csv(Path(tmp) / "values.csv").iloc[0]
+    checks = {"logrank": ["logrank"], "rmst": ["rmst"], "nelson_aalen": ["cumhaz"],
+              "cuminc": ["gray"], "crr": ["crr", "crr_se"], "fisher": ["fisher"]}  # fmt: skip
+    sizes = {"cuminc": n_cr, "crr": n_cr, "fisher": 96}
+    labels = {"logrank": "LR-str", "rmst": "RMST", "nelson_aalen": "NA", "cuminc": "CIF+Gray",
+              "crr": "F-G", "fisher": "Fisher"}  # fmt: skip
+    for step, keys in checks.items():
+        same = all(_same(ours[k], r_vals[k]) for k in keys)
+        note = f"{', '.join(keys)} {'equal R' if same else 'DIFFER FROM R'}"
+        _line(sizes.get(step, n), labels[step], secs[step], float(r_secs[step]), note)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--quick", action="store_true", help="only 100,000 patients")
+    parser.add_argument("--other-size", type=int, default=100_000)
+    parser.add_argument("--cr-size", type=int, default=10_000)
     args = parser.parse_args()
     sizes = [100_000] if args.quick else args.sizes
     rscript = shutil.which("Rscript")
@@ -191,6 +287,7 @@ def main() -> None:
         for step, label in (("km", "KM"), ("efron", "Cox-E"), ("breslow", "Cox-B"), ("zph", "zph")):
             _line(n, label, secs[step], r_secs[step], agree[step])
     time_dependent(rscript)
+    other_statistics(rscript, args.other_size, args.cr_size)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak resident memory of this process: {peak:.0f} MiB")
 

@@ -20,6 +20,7 @@ import math
 from itertools import combinations
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy import stats
 from scipy.special import gammaln, logsumexp
 
@@ -251,7 +252,7 @@ def _simulated(t: np.ndarray, B: int, seed: int | None) -> float:  # noqa: N803 
 
 
 def fisher_exact(
-    table: np.ndarray,
+    table: ArrayLike,
     simulate: bool = False,
     B: int = 2000,  # noqa: N803 (R's name)
     seed: int | None = None,
@@ -261,7 +262,8 @@ def fisher_exact(
     Parameters
     ----------
     table
-        Counts (non-negative integers); rows and columns that are all zero are ignored.
+        Counts (non-negative integers; an array or nested lists); rows and columns that are
+        all zero are ignored.
     simulate
         Estimate P from ``B`` random tables with the same margins (R's
         ``simulate.p.value = TRUE``) instead of the exact sum.
