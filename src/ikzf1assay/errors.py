@@ -18,6 +18,8 @@ __all__ = [
     "IkzfAssayError",
     "InputFormatError",
     "ParameterError",
+    "RegistryError",
+    "RegistryUnavailableError",
 ]
 
 EXIT_BAD_INPUT = 2
@@ -98,3 +100,14 @@ class ExternalToolError(IkzfAssayError):
 
 class ClinicalDataError(InputFormatError):
     """A clinical table (or a calls table on the cohort side) breaks the documented schema."""
+
+
+class RegistryError(IkzfAssayError):
+    """The registry refuses an operation (a released run's call changed, a sign-off without
+    the reviews it needs, a database of another program or of a newer schema...)."""
+
+
+class RegistryUnavailableError(RegistryError):
+    """The registry's database cannot be reached or read (server down, corrupted file)."""
+
+    exit_code = EXIT_IO
