@@ -22,6 +22,8 @@ if ((want_test)); then
     || packages+=(ncbi-blast+ bowtie)
   # Debian's Chromium renders the HTML report in a real browser in the tests.
   command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+  # Debian's PostgreSQL server runs the registry tests on PostgreSQL (scripts/pg_server.sh).
+  compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || packages+=(postgresql)
   # R's survival and cmprsk are the witnesses of the cohort statistics.
   if ! command -v Rscript >/dev/null 2>&1 || ! Rscript -e 'library(survival); library(cmprsk)' >/dev/null 2>&1; then
     packages+=(r-base-core r-cran-survival r-cran-cmprsk)

@@ -3,8 +3,8 @@
 Static analysis with :mod:`ast` over ``src/ikzf1assay``: every ``import x.y`` and
 ``from x import y`` (relative ones resolved), at module level or inside a function.
 
-- the domain packages (floor 1: calling, cohort, qpcr, primers, reference, assay; each a module
-  or a package) import neither ``report``, ``workflows``, ``cli`` nor matplotlib, not even
+- the domain packages (floor 1: calling, cohort, qpcr, primers, reference, assay, registry;
+  each a module or a package) import neither ``report``, ``workflows``, ``cli`` nor matplotlib, not even
   inside a function;
 - ``report`` imports neither ``workflows`` nor ``cli``;
 - no import cycles among the package's modules, counting module-level imports (those under
@@ -33,7 +33,7 @@ import pytest
 SRC = Path(__file__).resolve().parent.parent / "src"
 PACKAGE = SRC / "ikzf1assay"
 ROOT = "ikzf1assay"
-DOMAIN = ("calling", "cohort", "qpcr", "primers", "reference", "assay")
+DOMAIN = ("calling", "cohort", "qpcr", "primers", "reference", "assay", "registry")
 #: the modules of the command line: ``ikzf1assay.cli`` (module or package) and ``cli_*.py``
 CLI = ("ikzf1assay.cli", "ikzf1assay.cli_")
 HEAVY = ("numpy", "pandas", "scipy", "matplotlib", "statsmodels", "rich")

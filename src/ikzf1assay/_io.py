@@ -1,14 +1,17 @@
-"""Reading an input file whole, with the errors a user can act on."""
+"""Reading an input file whole, with the errors a user can act on; writing one file whole
+(complete or absent)."""
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from ikzf1assay.errors import FileAccessError
 
-__all__ = ["read_file_bytes", "read_file_head"]
+__all__ = ["read_file_bytes", "read_file_head", "write_file_atomic"]
 
 
 @contextmanager
@@ -45,3 +48,34 @@ def read_file_bytes(path: Path, expected: str, max_bytes: int, why: str = "") ->
                 source=path,
             )
         return path.read_bytes()
+
+
+@contextmanager
+def write_file_atomic(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` to write; it replaces ``path`` only when the block
+    ends without an error (a reader never sees a half-written file), else it is removed.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+
+    Yields
+    ------
+    pathlib.Path
+        Where to write.
+    """
+    folder = path.parent if str(path.parent) else Path(".")
+    try:
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part", dir=folder)
+    except OSError as exc:
+        raise FileAccessError(f"cannot write: {exc.strerror}", source=path) from None
+    os.close(fd)
+    tmp = Path(name)
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except OSError as exc:
+        raise FileAccessError(f"cannot write: {exc.strerror}", source=path) from None
+    finally:
+        tmp.unlink(missing_ok=True)

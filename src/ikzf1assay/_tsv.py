@@ -17,7 +17,14 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["TRIGGERS", "neutralise_cell", "neutralise_frame", "restore_cell", "write_tsv"]
+__all__ = [
+    "TRIGGERS",
+    "neutralise_cell",
+    "neutralise_frame",
+    "restore_cell",
+    "tsv_text",
+    "write_tsv",
+]
 
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NEEDS_PREFIX = re.compile(r"'*[=+\-@\t\r]")
@@ -61,6 +68,23 @@ def neutralise_frame(df: pd.DataFrame) -> pd.DataFrame:
             cells = series.astype(object).map(neutralise_cell, na_action="ignore")
             out.isetitem(i, cells.to_numpy(dtype=object))
     return out
+
+
+def tsv_text(df: pd.DataFrame) -> str:
+    """``df`` as :func:`write_tsv` writes it, as text (for printing).
+
+    Parameters
+    ----------
+    df
+        The table.
+
+    Returns
+    -------
+    str
+        Tab-separated, a header line first, text cells neutralised.
+    """
+    text: str = neutralise_frame(df).to_csv(sep="\t", index=False, lineterminator="\n")
+    return text
 
 
 def write_tsv(df: pd.DataFrame, path: Path, float_format: str | None = None) -> Path:

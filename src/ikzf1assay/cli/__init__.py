@@ -19,14 +19,14 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from ikzf1assay import __version__
-from ikzf1assay.cli import call, cohort, curves, demo, primers, reference, simulate
+from ikzf1assay.cli import call, cohort, curves, demo, primers, reference, registry, simulate
 from ikzf1assay.cli._common import Handler
 from ikzf1assay.errors import EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_IO, IkzfAssayError
 
 __all__ = ["build_parser", "main"]
 
 # in the order of the command list of --help
-_GROUPS = (primers, reference, curves, call, demo, simulate, cohort)
+_GROUPS = (primers, reference, curves, call, demo, simulate, cohort, registry)
 
 
 def _common() -> argparse.ArgumentParser:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from ikzf1assay.cli._common import add_command, add_input_format, log, threshold
+from ikzf1assay.cli.registry import add_db
 from ikzf1assay.errors import EXIT_BAD_INPUT, ParameterError
 
 __all__ = ["print_run", "register"]
@@ -60,11 +61,38 @@ def _call(args: argparse.Namespace, out: TextIO) -> int:
     if batch:
         return _call_batch(args, out, assay, layout, settings, predicted)
     inputs = [p for p in (args.assay, args.layout, args.locus) if p is not None]
-    called = call_export(
-        exports[0], assay, args.output, layout, settings, args.input_format, inputs, predicted
-    )
+    url = _registry_url(args)
+    if url is None:
+        called = call_export(
+            exports[0], assay, args.output, layout, settings, args.input_format, inputs, predicted
+        )
+        print_run(called, args.format, out)
+        return 0
+    from ikzf1assay.workflows.registry import call_and_register, user_name
+
+    called, where = call_and_register(
+        exports[0], assay, args.output, url, user_name(args.user), layout, settings,
+        args.input_format, inputs, predicted,
+    )  # fmt: skip
     print_run(called, args.format, out)
+    print(where.message(_masked(url)), file=sys.stderr)
     return 0
+
+
+def _registry_url(args: argparse.Namespace) -> str | None:
+    """``--db`` or $IKZF1ASSAY_DB; with a registry the run needs -o OUTDIR."""
+    from ikzf1assay.workflows.registry import database_url
+
+    url = database_url(args.db, required=False)
+    if url is not None and args.output is None:
+        raise ParameterError("storing a run in the registry (--db) needs -o OUTDIR")
+    return url
+
+
+def _masked(url: str) -> str:
+    from ikzf1assay.registry import display_url
+
+    return display_url(url)
 
 
 def print_run(called: Any, format: str, out: TextIO) -> None:
@@ -129,6 +157,12 @@ def _call_batch(
         f"{len(exports) - len(result.errors)} of {len(exports)} exports called; "
         f"combined table: {args.output / 'calls_combined.tsv'}\n"
     )
+    url = _registry_url(args)
+    if url is not None:
+        from ikzf1assay.workflows.registry import register_batch, user_name
+
+        for export, where in register_batch(url, user_name(args.user), result, args.output):
+            print(f"{export.name}: {where.message(_masked(url))}", file=sys.stderr)
     return EXIT_BAD_INPUT if len(result.errors) else 0
 
 
@@ -182,4 +216,5 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     call.add_argument("--build", default="GRCh38", help="the locus's build: GRCh38 or GRCh37")
     add_input_format(call)
     call.add_argument("--format", choices=("table", "json"), default="table", help="stdout format")
+    add_db(call, user=True)
     call.set_defaults(handler=_call)

@@ -8,6 +8,9 @@ Only the options the user gave are passed on: everything else takes the defaults
 from __future__ import annotations
 
 import argparse
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -38,6 +41,27 @@ def _references(given: list[str] | None) -> dict[str, str] | None:
     return out
 
 
+@contextmanager
+def _calls_from(args: argparse.Namespace) -> Iterator[list[Path]]:
+    """The calls tables: --calls as given, then (with --db) the registry's released calls
+    written to a temporary table (reviewed calls where reviewed), read last so they win."""
+    from ikzf1assay.workflows.registry import database_url
+
+    # $IKZF1ASSAY_DB stands in for --db only when no calls table is given
+    url = args.db or (None if args.calls else database_url(None, required=False))
+    if url is None:
+        if not args.calls:
+            raise ParameterError("give the calls: --calls TABLE... or --db URL (the registry)")
+        yield list(args.calls)
+        return
+    from ikzf1assay.workflows.registry import open_database, registry_calls_file
+
+    with tempfile.TemporaryDirectory(prefix="ikzf1assay_registry_") as tmp:
+        with open_database(url, create=False) as registry:
+            path = registry_calls_file(registry, Path(tmp), args.include_draft)
+        yield [*(args.calls or []), path]
+
+
 def _cohort(args: argparse.Namespace, out: TextIO) -> int:
     import datetime as dt
 
@@ -56,16 +80,17 @@ def _cohort(args: argparse.Namespace, out: TextIO) -> int:
             endpoints["close_date"] = dt.date.fromisoformat(args.close_date)
     except ValueError as exc:
         raise ParameterError(f"--rates or --close-date: {exc}") from None
-    run = analyse_cohort_files(
-        args.clinical,
-        args.calls,
-        args.output,
-        CohortSettings(**options),
-        EndpointDefinitions(**endpoints),
-        args.strict,
-        **_given(args, "date_order", "time_unit"),
-        reference=_references(args.reference),
-    )
+    with _calls_from(args) as calls:
+        run = analyse_cohort_files(
+            args.clinical,
+            calls,
+            args.output,
+            CohortSettings(**options),
+            EndpointDefinitions(**endpoints),
+            args.strict,
+            **_given(args, "date_order", "time_unit"),
+            reference=_references(args.reference),
+        )
     out.write(cohort_summary(run.analysis))
     out.write(f"report: {run.files['report']}\n")
     return 0
@@ -86,9 +111,15 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )
     cohort.add_argument("clinical", type=Path, metavar="CLINICAL", help="clinical table")
     cohort.add_argument(
-        "--calls", type=Path, nargs="+", required=True, metavar="CALLS",
+        "--calls", type=Path, nargs="+", metavar="CALLS",
         help="calls table(s) (calls.tsv of ikzf1assay call, or sample_id + call); later wins",
     )  # fmt: skip
+    cohort.add_argument(
+        "--db", metavar="URL",
+        help="read the calls of the registry's released runs (reviewed where reviewed)",
+    )  # fmt: skip
+    cohort.add_argument("--include-draft", action="store_true",
+                        help="with --db: also runs not released yet")  # fmt: skip
     cohort.add_argument("-o", "--output", type=Path, metavar="OUTDIR", required=True)
     cohort.add_argument("--strict", action="store_true", help="reject the table on any row problem")
     cohort.add_argument(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,7 @@ def render_run_report(
     assay: Assay,
     melt: MeltCalls | None = None,
     predicted_tm: pd.DataFrame | None = None,
+    control_trend: Sequence[str] | None = None,
 ) -> str:
     """The report as one HTML string: no external resource, every name escaped.
 
@@ -162,6 +164,9 @@ def render_run_report(
         Products' predicted Tm per reaction and allele
         (:func:`ikzf1assay.primers.product_tm.predicted_product_tms`, from a locus): shown
         beside the measured peaks, never used to decide.
+    control_trend : sequence of str, optional
+        One line per reaction: this run's positive control against the registry's
+        Levey-Jennings limits and Westgard rules (``call --db``); None: not shown.
 
     Returns
     -------
@@ -204,6 +209,7 @@ def render_run_report(
         several_runs=calls.wells["run"].nunique() > 1,
         omitted=omitted[["well", "sample", "reaction", "omit_reason"]].to_dict("records"),
         flags=_flags(calls),
+        control_trend=control_trend,
         provenance={
             k: (", ".join(f"{a}={b}" for a, b in v.items()) if isinstance(v, dict) else v)
             for k, v in provenance.items()

@@ -8,6 +8,7 @@ evaluate get a leading apostrophe). Replacing an output folder as a whole is the
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -29,6 +30,7 @@ def write_run_files(
     folder: Path,
     settings: CallSettings | None = None,
     predicted_tm: pd.DataFrame | None = None,
+    control_trend: Sequence[str] | None = None,
 ) -> list[Path]:
     """Write calls.tsv, wells.tsv, provenance.json and report.html into ``folder`` as it is.
 
@@ -45,6 +47,9 @@ def write_run_files(
         melt section beside the measured peaks; None when no locus was given.
     folder
         The folder to write into; created if needed.
+    control_trend
+        The positive controls against the registry's limits, one line per reaction, shown in
+        the report's control section (``call --db``); None: not shown.
 
     Returns
     -------
@@ -61,6 +66,9 @@ def write_run_files(
         encoding="utf-8",
     )
     paths[3].write_text(
-        html.render_run_report(calls, plate, assay, predicted_tm=predicted_tm), encoding="utf-8"
+        html.render_run_report(
+            calls, plate, assay, predicted_tm=predicted_tm, control_trend=control_trend
+        ),
+        encoding="utf-8",
     )
     return paths

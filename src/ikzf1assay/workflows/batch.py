@@ -13,7 +13,7 @@ import datetime as dt
 import shutil
 import traceback
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -49,13 +49,15 @@ class BatchResult:
     ``calls``: the combined calls, ``export`` (the export's file name) first, then the columns
     of a run's calls; ``flags`` carries CONFLICT where a sample's valid calls differ between
     exports. ``errors``: export, error. ``skipped``: path, reason. ``conflicts``: sample,
-    export, call, one row per valid call of a sample whose valid calls differ.
+    export, call, one row per valid call of a sample whose valid calls differ. ``folders``:
+    each export called and the name of its folder in the batch's output folder.
     """
 
     calls: pd.DataFrame
     errors: pd.DataFrame
     skipped: pd.DataFrame
     conflicts: pd.DataFrame
+    folders: dict[Path, str] = field(default_factory=dict)
 
 
 def _folder_name(export: Path, taken: set[str]) -> str:
@@ -106,9 +108,11 @@ def _call_each(
     advance: Callable[[Path], None] | None,
     log_file: TextIO,
     predicted_tm: pd.DataFrame | None = None,
+    folders: dict[Path, str] | None = None,
 ) -> tuple[list[pd.DataFrame], list[dict[str, str]]]:
     frames: list[pd.DataFrame] = []
     errors: list[dict[str, str]] = []
+    folders = {} if folders is None else folders
     taken = {name.casefold() for name in (*BATCH_FILES, MARKER)}
     seen_runs: set[Path] = set()
     for export in exports:
@@ -125,6 +129,7 @@ def _call_each(
             folder = stage / _folder_name(export, taken)
             write_run_files(calls, plate, assay, folder, settings, predicted_tm)
             frames.append(calls.samples.assign(export=export.name))
+            folders[export] = folder.name
             log_file.write(f"called: {export} -> {folder.name}/\n")
         except Exception as exc:
             if folder is not None:
@@ -212,8 +217,9 @@ def _write_batch(
 ) -> BatchResult:
     with (stage / "batch.log").open("w", encoding="utf-8") as log_file:
         log_file.write(f"batch of {len(exports)} exports, started {dt.datetime.now():%c}\n")
+        folders: dict[Path, str] = {}
         frames, errors = _call_each(
-            exports, assay, stage, layout, settings, advance, log_file, predicted_tm
+            exports, assay, stage, layout, settings, advance, log_file, predicted_tm, folders
         )
     combined = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not combined.empty:
@@ -224,6 +230,7 @@ def _write_batch(
         errors=pd.DataFrame(errors, columns=["export", "error"]),
         skipped=pd.DataFrame([(str(p), r) for p, r in skipped], columns=["path", "reason"]),
         conflicts=conflicts,
+        folders=folders,
     )
     write_tsv(result.calls, stage / "calls_combined.tsv")
     write_tsv(result.errors, stage / "errors.tsv")
