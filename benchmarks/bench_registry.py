@@ -157,16 +157,16 @@ def main() -> None:
 
 def fresh_database(url: str) -> str:
     """A new, empty database on the server of ``url`` (named bench_<random>)."""
-    from sqlalchemy import create_engine, text
+    import psycopg
+    from psycopg import sql
     from sqlalchemy.engine import make_url
 
     name = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = make_url(url).set(drivername="postgresql+psycopg")
-    engine = create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))  # a generated name, not user input
-    engine.dispose()
-    return str(make_url(url).set(database=name).render_as_string(hide_password=False))
+    parsed = make_url(url)
+    dsn = parsed.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return str(parsed.set(database=name).render_as_string(hide_password=False))
 
 
 if __name__ == "__main__":

@@ -172,3 +172,41 @@ def test_without_a_registry_the_commands_say_how_to_name_one(
     assert "not a database" in capsys.readouterr().err
     assert run("call", str(DEMO), "--db", str(tmp_path / "r.db"))[0] == 2
     assert "needs -o OUTDIR" in capsys.readouterr().err
+
+
+def test_a_retest_in_a_later_run_resolves_the_patient_in_the_cohort(
+    db_url: str, tmp_path: Path
+) -> None:
+    """SIM-08 is inconclusive in the first run (reviewed: retest) and Δ4-7 in a later run;
+    SIM-07 is invalid, then 'not detected' and 'Δ2-7' in two later runs (valid calls that
+    disagree). Released, the registry's calls give the cohort SIM-08 = Δ4-7 through the
+    retest, and SIM-07 as a conflict, left out of the deletion analyses."""
+    from ikzf1assay.registry import open_registry
+    from registry_db import expected_calls, make_record
+
+    db = ["--db", db_url]
+    ok("call", str(DEMO), "-o", str(tmp_path / "first"), *db, "--user", "tech")
+    ok("registry", "review", *db, "--run", "1", "--sample", "SIM-08", "--call", "inconclusive",
+       "--reason", "retest", "--user", "rev")  # fmt: skip
+    ok("registry", "signoff", *db, "--run", "1", "--user", "rev")
+    later = expected_calls()
+    later = later[later["sample"].isin(["SIM-07", "SIM-08"])].copy()
+    later["status"] = "valid"
+    later["call"] = ["not detected", "Δ4-7"]
+    again = later.assign(call=["Δ2-7", "Δ4-7"])
+    with open_registry(db_url) as registry:
+        for i, (calls, date) in enumerate(((later, "2026-04-01"), (again, "2026-05-01"))):
+            result = registry.import_run(
+                make_record(f"retest {i}", calls=calls, run_date=date), "tech"
+            )
+            registry.signoff(result.run_id, "rev")
+    ok("simulate", "cohort", "--seed", "1", "-o", str(tmp_path / "cin"))
+    ok("cohort", str(tmp_path / "cin" / "clinical_SIMULATED.csv"), "--calls",
+       str(tmp_path / "cin" / "calls_other_runs_SIMULATED.tsv"), *db,
+       "-o", str(tmp_path / "cohort"))  # fmt: skip
+    table = pd.read_csv(tmp_path / "cohort" / "analysis_table.tsv", sep="\t")
+    by_sample = table.set_index("sample_id")
+    assert by_sample.loc["SIM-08", "call"] == "Δ4-7"  # the retest
+    conflicts = pd.read_csv(tmp_path / "cohort" / "link_conflicts.tsv", sep="\t")
+    assert "SIM-07" in set(conflicts["sample_id"])
+    assert str(by_sample.loc["SIM-07", "deletion"]) == "nan"  # not analysed as either

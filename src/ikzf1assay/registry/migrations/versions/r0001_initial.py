@@ -16,69 +16,115 @@ down_revision: str | None = None
 branch_labels = None
 depends_on = None
 
-APPEND_ONLY = ("audit", "run_files", "analyses", "wells", "calls", "reviews", "signoffs")
-# columns of runs that never change once written (status moves draft -> released only)
-FROZEN_RUN_COLUMNS = (
-    "run_id", "run_sha256", "file", "format", "instrument", "run_date",
-    "imported_at", "imported_by", "db_user",
-)  # fmt: skip
-
+# The guards, as literal DDL (no SQL is built by formatting): the tables audit, run_files,
+# analyses, wells, calls, reviews and signoffs are append-only; a run is never deleted and its
+# identity columns (run_id, run_sha256, file, format, instrument, run_date, imported_at,
+# imported_by, db_user) never change; its status moves draft -> released only; a released
+# run takes no new review and no new analysis.
 SQLITE_GUARDS = [
-    *(
-        f"CREATE TRIGGER {t}_no_{op_} BEFORE {op_.upper()} ON {t} BEGIN "
-        f"SELECT RAISE(ABORT, 'ikzf1assay registry: table {t} is append-only ({op_} refused)'); "
-        "END"
-        for t in APPEND_ONLY
-        for op_ in ("update", "delete")
-    ),
-    "CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs BEGIN "
-    "SELECT RAISE(ABORT, 'ikzf1assay registry: runs cannot be deleted'); END",
-    "CREATE TRIGGER runs_frozen BEFORE UPDATE ON runs WHEN "
-    + " OR ".join(f"NEW.{c} IS NOT OLD.{c}" for c in FROZEN_RUN_COLUMNS)
-    + " OR (OLD.status = 'released' AND NEW.status IS NOT 'released') BEGIN "
-    "SELECT RAISE(ABORT, 'ikzf1assay registry: a run''s identity and release cannot change'); END",
-    "CREATE TRIGGER reviews_released BEFORE INSERT ON reviews WHEN NEW.kind = 'review' AND "
-    "(SELECT status FROM runs WHERE run_id = NEW.run_id) = 'released' BEGIN "
-    "SELECT RAISE(ABORT, 'ikzf1assay registry: the run is released: use amend'); END",
-    "CREATE TRIGGER analyses_released BEFORE INSERT ON analyses WHEN "
-    "(SELECT status FROM runs WHERE run_id = NEW.run_id) = 'released' BEGIN "
-    "SELECT RAISE(ABORT, 'ikzf1assay registry: the run is released: its calls cannot change'); "
-    "END",
+    """CREATE TRIGGER audit_no_update BEFORE UPDATE ON audit BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table audit is append-only (update refused)'); END""",
+    """CREATE TRIGGER audit_no_delete BEFORE DELETE ON audit BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table audit is append-only (delete refused)'); END""",
+    """CREATE TRIGGER run_files_no_update BEFORE UPDATE ON run_files BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table run_files is append-only (update refused)'); END""",
+    """CREATE TRIGGER run_files_no_delete BEFORE DELETE ON run_files BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table run_files is append-only (delete refused)'); END""",
+    """CREATE TRIGGER analyses_no_update BEFORE UPDATE ON analyses BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table analyses is append-only (update refused)'); END""",
+    """CREATE TRIGGER analyses_no_delete BEFORE DELETE ON analyses BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table analyses is append-only (delete refused)'); END""",
+    """CREATE TRIGGER wells_no_update BEFORE UPDATE ON wells BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table wells is append-only (update refused)'); END""",
+    """CREATE TRIGGER wells_no_delete BEFORE DELETE ON wells BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table wells is append-only (delete refused)'); END""",
+    """CREATE TRIGGER calls_no_update BEFORE UPDATE ON calls BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table calls is append-only (update refused)'); END""",
+    """CREATE TRIGGER calls_no_delete BEFORE DELETE ON calls BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table calls is append-only (delete refused)'); END""",
+    """CREATE TRIGGER reviews_no_update BEFORE UPDATE ON reviews BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table reviews is append-only (update refused)'); END""",
+    """CREATE TRIGGER reviews_no_delete BEFORE DELETE ON reviews BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table reviews is append-only (delete refused)'); END""",
+    """CREATE TRIGGER signoffs_no_update BEFORE UPDATE ON signoffs BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table signoffs is append-only (update refused)'); END""",
+    """CREATE TRIGGER signoffs_no_delete BEFORE DELETE ON signoffs BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: table signoffs is append-only (delete refused)'); END""",
+    """CREATE TRIGGER runs_no_delete BEFORE DELETE ON runs BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: runs cannot be deleted'); END""",
+    """CREATE TRIGGER runs_frozen BEFORE UPDATE ON runs WHEN NEW.run_id IS NOT OLD.run_id OR
+NEW.run_sha256 IS NOT OLD.run_sha256 OR NEW.file IS NOT OLD.file OR NEW.format IS NOT
+OLD.format OR NEW.instrument IS NOT OLD.instrument OR NEW.run_date IS NOT OLD.run_date
+OR NEW.imported_at IS NOT OLD.imported_at OR NEW.imported_by IS NOT OLD.imported_by OR
+NEW.db_user IS NOT OLD.db_user OR (OLD.status = 'released' AND NEW.status IS NOT
+'released') BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: a run''s identity and release cannot change'); END""",
+    """CREATE TRIGGER reviews_released BEFORE INSERT ON reviews WHEN NEW.kind = 'review' AND
+(SELECT status FROM runs WHERE run_id = NEW.run_id) = 'released' BEGIN SELECT
+RAISE(ABORT, 'ikzf1assay registry: the run is released: use amend'); END""",
+    """CREATE TRIGGER analyses_released BEFORE INSERT ON analyses WHEN (SELECT status FROM runs
+WHERE run_id = NEW.run_id) = 'released' BEGIN SELECT RAISE(ABORT,
+'ikzf1assay registry: the run is released: its calls cannot change'); END""",
 ]
 
 POSTGRES_GUARDS = [
     """CREATE FUNCTION ikzf1assay_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  RAISE EXCEPTION 'ikzf1assay registry: table % is append-only (% refused)', TG_TABLE_NAME,
+  RAISE EXCEPTION 'ikzf1assay registry: table % is append-only (% refused)',
+TG_TABLE_NAME,
     lower(TG_OP);
 END $$""",
-    *(
-        f"CREATE TRIGGER {t}_append_only BEFORE UPDATE OR DELETE ON {t} "
-        "FOR EACH ROW EXECUTE FUNCTION ikzf1assay_append_only()"
-        for t in APPEND_ONLY
-    ),
-    *(
-        f"CREATE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {t} "
-        "FOR EACH STATEMENT EXECUTE FUNCTION ikzf1assay_append_only()"
-        for t in (*APPEND_ONLY, "runs")
-    ),
+    """CREATE TRIGGER audit_append_only BEFORE UPDATE OR DELETE ON audit FOR EACH ROW EXECUTE
+FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER run_files_append_only BEFORE UPDATE OR DELETE ON run_files FOR EACH ROW
+EXECUTE FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER analyses_append_only BEFORE UPDATE OR DELETE ON analyses FOR EACH ROW
+EXECUTE FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER wells_append_only BEFORE UPDATE OR DELETE ON wells FOR EACH ROW EXECUTE
+FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER calls_append_only BEFORE UPDATE OR DELETE ON calls FOR EACH ROW EXECUTE
+FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER reviews_append_only BEFORE UPDATE OR DELETE ON reviews FOR EACH ROW
+EXECUTE FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER signoffs_append_only BEFORE UPDATE OR DELETE ON signoffs FOR EACH ROW
+EXECUTE FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER audit_no_truncate BEFORE TRUNCATE ON audit FOR EACH STATEMENT EXECUTE
+FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER run_files_no_truncate BEFORE TRUNCATE ON run_files FOR EACH STATEMENT
+EXECUTE FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER analyses_no_truncate BEFORE TRUNCATE ON analyses FOR EACH STATEMENT
+EXECUTE FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER wells_no_truncate BEFORE TRUNCATE ON wells FOR EACH STATEMENT EXECUTE
+FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER calls_no_truncate BEFORE TRUNCATE ON calls FOR EACH STATEMENT EXECUTE
+FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER reviews_no_truncate BEFORE TRUNCATE ON reviews FOR EACH STATEMENT EXECUTE
+FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER signoffs_no_truncate BEFORE TRUNCATE ON signoffs FOR EACH STATEMENT
+EXECUTE FUNCTION ikzf1assay_append_only()""",
+    """CREATE TRIGGER runs_no_truncate BEFORE TRUNCATE ON runs FOR EACH STATEMENT EXECUTE
+FUNCTION ikzf1assay_append_only()""",
     """CREATE FUNCTION ikzf1assay_runs_guard() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   IF TG_OP = 'DELETE' THEN
     RAISE EXCEPTION 'ikzf1assay registry: runs cannot be deleted';
   END IF;
-  IF """
-    + " OR ".join(f"NEW.{c} IS DISTINCT FROM OLD.{c}" for c in FROZEN_RUN_COLUMNS)
-    + """ OR (OLD.status = 'released' AND NEW.status IS DISTINCT FROM 'released') THEN
+  IF NEW.run_id IS DISTINCT FROM OLD.run_id OR NEW.run_sha256 IS DISTINCT FROM
+OLD.run_sha256 OR NEW.file IS DISTINCT FROM OLD.file OR NEW.format IS DISTINCT FROM
+OLD.format OR NEW.instrument IS DISTINCT FROM OLD.instrument OR NEW.run_date IS DISTINCT
+FROM OLD.run_date OR NEW.imported_at IS DISTINCT FROM OLD.imported_at OR NEW.imported_by
+IS DISTINCT FROM OLD.imported_by OR NEW.db_user IS DISTINCT FROM OLD.db_user OR
+(OLD.status = 'released' AND NEW.status IS DISTINCT FROM 'released') THEN
     RAISE EXCEPTION 'ikzf1assay registry: a run''s identity and release cannot change';
   END IF;
   RETURN NEW;
 END $$""",
-    "CREATE TRIGGER runs_guard BEFORE UPDATE OR DELETE ON runs "
-    "FOR EACH ROW EXECUTE FUNCTION ikzf1assay_runs_guard()",
+    """CREATE TRIGGER runs_guard BEFORE UPDATE OR DELETE ON runs FOR EACH ROW EXECUTE FUNCTION
+ikzf1assay_runs_guard()""",
     """CREATE FUNCTION ikzf1assay_released_review() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-  IF NEW.kind = 'review' AND (SELECT status FROM runs WHERE run_id = NEW.run_id) = 'released'
+  IF NEW.kind = 'review' AND (SELECT status FROM runs WHERE run_id = NEW.run_id) =
+'released'
   THEN
     RAISE EXCEPTION 'ikzf1assay registry: the run is released: use amend';
   END IF;
@@ -91,10 +137,10 @@ BEGIN
   END IF;
   RETURN NEW;
 END $$""",
-    "CREATE TRIGGER reviews_released BEFORE INSERT ON reviews "
-    "FOR EACH ROW EXECUTE FUNCTION ikzf1assay_released_review()",
-    "CREATE TRIGGER analyses_released BEFORE INSERT ON analyses "
-    "FOR EACH ROW EXECUTE FUNCTION ikzf1assay_released_analysis()",
+    """CREATE TRIGGER reviews_released BEFORE INSERT ON reviews FOR EACH ROW EXECUTE FUNCTION
+ikzf1assay_released_review()""",
+    """CREATE TRIGGER analyses_released BEFORE INSERT ON analyses FOR EACH ROW EXECUTE FUNCTION
+ikzf1assay_released_analysis()""",
 ]
 
 
