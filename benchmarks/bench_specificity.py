@@ -1,4 +1,4 @@
-"""Benchmark: time and recall of the specificity engines on a SYNTHETIC genome with planted sites.
+"""Benchmark: time, recall and verdicts of the specificity engines on a SYNTHETIC genome.
 
     python benchmarks/bench_specificity.py [--size-mb 200] [--copies 5] [--workdir DIR]
 
@@ -11,7 +11,13 @@ and mismatch place (5' half / last five bases at the 3' end), then measures, in 
 * searches: ``scan`` (numpy, reads the FASTA), ``bowtie -v 3 -a`` and ``blastn -task
   blastn-short`` with Primer-BLAST's settings (word size 7, E 30000, no filter) plus the
   full-length extension;
-* recall of the planted sites per engine and mismatch count, and peak memory.
+* recall of the planted sites per engine and mismatch count, and peak memory;
+* the verdict of every reaction per engine (``check_specificity`` with that engine alone, on
+  the stand-in locus' alleles), first on the generated genome WITHOUT any planted site
+  (expected: all PASS) and then with the planted sites plus four planted facing pairs
+  (:data:`PAIRS`: two that amplify at 60 C and must FAIL their reaction, one with the last
+  two 3' bases of its forward primer mismatched and one 6 kb apart, which must not), with
+  the time each engine's whole check took.
 
 The last lines extrapolate linearly to a 3.1 Gb genome: an EXTRAPOLATION, not a measurement.
 Prints figures only; nothing is asserted (speed targets are not unit tests).
@@ -33,10 +39,26 @@ import numpy as np
 from ikzf1assay.assay import load_assay
 from ikzf1assay.primers.engines import blast_sites, bowtie_sites, build_blast_db, build_bowtie_index
 from ikzf1assay.primers.sites import Site
-from ikzf1assay.primers.specificity import genome_sites
+from ikzf1assay.primers.specificity import check_specificity, genome_sites
+from ikzf1assay.reference import all_alleles, synthetic_locus
 from ikzf1assay.reference.synthetic import PlantedSite, plant, random_genome, write_fasta
 
 HUMAN_GB = 3.1
+# Planted facing pairs: (forward, reverse, product bp, forward offsets, reverse offsets, why).
+# Offsets are mismatches from the primer's 5' end; negative ones count from its 3' end.
+PAIRS = (
+    ("F.2a", "R-7", 600, (), (), "exact: FAIL"),
+    ("F.2b", "R-8", 500, (0, 1), (0, 2), "2 mismatches each at the 5' end: FAIL"),
+    ("F.4", "R-7", 700, (-1, -2), (), "last two 3' bases of F.4 mismatched: not FAIL"),
+    ("F.4", "R-8", 6000, (), (), "exact but 6 kb apart: not FAIL"),
+)
+EXPECTED_PLANTED = {
+    "F.2a+R-7": "FAIL",
+    "F.2b+R-8": "FAIL",
+    "F.4+R-7": "WARN (R-7 in the F.2a pair: multiplex only)",
+    "F.4+R-8": "WARN (R-8 in the F.2b pair: multiplex only)",
+}
+ENGINES = ("scan", "bowtie", "blast")
 
 
 def _timed(label: str, fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -51,6 +73,42 @@ def _peak_mib() -> tuple[float, float]:
     own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     return own, children
+
+
+def _verdicts(fasta: Path, title: str, expected: dict[str, str]) -> None:
+    """Each reaction's verdict per engine on ``fasta``, with the time of each whole check."""
+    assay = load_assay()
+    locus = synthetic_locus(assay)
+    alleles = all_alleles(locus)
+    print(f"\nverdicts, {title} (annealing {assay.conditions.annealing_c:g} C, products up to "
+          f"{assay.conditions.max_product_bp} bp):")  # fmt: skip
+    rows: dict[str, dict[str, str]] = {r.name: {} for r in assay.reactions}
+    times = {}
+    for engine in ENGINES:
+        t0 = time.perf_counter()
+        result = check_specificity(assay, locus, alleles, engines=[engine], genome=fasta)
+        times[engine] = time.perf_counter() - t0
+        for v in result.verdicts:
+            blast = v.primer_blast_count
+            rows[v.reaction][engine] = f"{v.verdict} ({len(v.products)}; PB {blast})"
+    print(f"{'reaction':<10}" + "".join(f"{e:>22}" for e in ENGINES) + "   expected")
+    for reaction, row in rows.items():
+        cells = "".join(f"{row[e]:>22}" for e in ENGINES)
+        print(f"{reaction:<10}{cells}   {expected.get(reaction, 'PASS')}")
+    print(f"{'time (s)':<10}" + "".join(f"{times[e]:>22.1f}" for e in ENGINES))
+    print("(n; PB m): n products decided the verdict; m off-target products of the reaction's "
+          "own primers Primer-BLAST's mismatch rule would count (information)")  # fmt: skip
+
+
+def _plant_pairs(
+    genome: dict[str, np.ndarray], primers: dict[str, str], contig: str, first: int, step: int
+) -> None:
+    for i, (fwd, rev, size, f_mm, r_mm, _) in enumerate(PAIRS):
+        at = first + i * step
+        f_off = [o % len(primers[fwd]) for o in f_mm]
+        r_off = [o % len(primers[rev]) for o in r_mm]
+        plant(genome, fwd, primers[fwd], contig, at, "+", f_off)
+        plant(genome, rev, primers[rev], contig, at + size - len(primers[rev]), "-", r_off)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,6 +131,10 @@ def main(argv: list[str] | None = None) -> int:
     genome, _ = _timed(
         "generate (composition + repeats)", lambda: random_genome(lengths, args.seed)
     )
+    clean = work / "SYNTHETIC_genome_unplanted.fa"
+    _timed("write unplanted FASTA + faidx", lambda: write_fasta(clean, genome))
+    _timed("index builds (unplanted)", lambda: (build_blast_db(clean), build_bowtie_index(clean)))
+    _verdicts(clean, "generated genome WITHOUT planted sites", {})
     rng = np.random.default_rng(args.seed + 1)
     planted: list[PlantedSite] = []
     spacing = min(lengths) // (len(primers) * 4 * 2 * 2 * args.copies + 1) * n_chrom
@@ -92,12 +154,15 @@ def main(argv: list[str] | None = None) -> int:
                             )
                         )
                         slot += 1
+    _plant_pairs(genome, primers, "SYNTHETIC_chr1", 1000 + spacing // 2, spacing)
     target = work / "SYNTHETIC_genome.fa"
     fasta, _ = _timed("write FASTA + faidx", lambda: write_fasta(target, genome))
     genome.clear()
     print(
         f"planted sites: {len(planted)} "
-        f"(0-3 mismatches x 2 strands x 5'/3' x {args.copies} x 5 primers)"
+        f"(0-3 mismatches x 2 strands x 5'/3' x {args.copies} x 5 primers), "
+        f"and {len(PAIRS)} facing pairs: "
+        + "; ".join(f"{f}+{r} {s} bp, {why}" for f, r, s, _, _, why in PAIRS)
     )
 
     _, t_makeblastdb = _timed("makeblastdb", lambda: build_blast_db(fasta))
@@ -134,6 +199,7 @@ def main(argv: list[str] | None = None) -> int:
             + "".join(f"{c:>12}" for c in row)
             + f"{total / len(planted):>11.1%}{len(sites):>14}"
         )
+    _verdicts(fasta, "the same genome with the planted sites and pairs", EXPECTED_PLANTED)
     own, children = _peak_mib()
     print(
         f"\npeak RSS: this process {own:.0f} MiB, "

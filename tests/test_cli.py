@@ -34,6 +34,8 @@ def test_json_output_has_the_documented_keys() -> None:
         "dntp_mm": 0.8,
         "oligo_nm": 250.0,
         "temperature_c": 37.0,
+        "annealing_c": 60.0,
+        "max_product_bp": 4000,
     }
     primer_keys = {
         "name",

@@ -2,8 +2,8 @@
 
 :func:`load_assay` reads the file, :func:`parse_assay` decodes and parses it, and the loader
 builds each section in turn (top level and its ``chemistry``, ``[[primer]]``, ``[[reaction]]``,
-``[reference]``, target names, ``[assay]``, ``[positive_rule]``, ``[controls]``, ``[conditions]``,
-``[thresholds]``). The first problem found stops the load with an
+``[reference]``, target names, ``[[probe]]``, ``[assay]``, ``[positive_rule]``, ``[controls]``,
+``[conditions]``, ``[thresholds]``). The first problem found stops the load with an
 :class:`~ikzf1assay.errors.AssayDefinitionError` naming the file, the line and what is allowed;
 the order of the sections is the order in which problems are reported.
 """
@@ -27,9 +27,14 @@ from ikzf1assay.assay.model import (
     Conditions,
     Controls,
     PositiveRule,
+    Probe,
+    Reaction,
+    Target,
     Thresholds,
+    normalise_target_name,
 )
 from ikzf1assay.errors import AssayDefinitionError, FileAccessError, ParameterError
+from ikzf1assay.sequence import InvalidBaseError, normalise_dna
 
 __all__ = ["FORMAT_VERSION", "default_assay_path", "load_assay", "parse_assay"]
 
@@ -47,6 +52,12 @@ _TOP_KEYS = {
     "thresholds",
     "primer",
     "reaction",
+    "probe",
+}
+_PROBE_KEYS = {"name", "sequence", "reporter", "quencher", "reaction", "note"}
+_PROBE_DYES = {
+    "reporter": 'the 5\' dye, e.g. reporter = "FAM"',
+    "quencher": 'the 3\' quencher, e.g. quencher = "TAMRA", "BHQ1" or "MGB-NFQ"',
 }
 _CONTROLS_KEYS = {
     "ntc",
@@ -181,6 +192,7 @@ class _Loader(OligoSections):
         reactions = self.reactions(by_name)
         reference = self.reference(by_name)
         targets = self.target_index(reactions, reference)
+        probes = self.probes(chemistry, by_name, targets)
         name = self.get_str(head, "name", "assay", default="unnamed assay")
         gene = self.get_str(head, "gene", "assay", default="IKZF1")
         return Assay(
@@ -199,6 +211,7 @@ class _Loader(OligoSections):
             conditions=self.conditions(),
             thresholds=self.thresholds(),
             warnings=tuple(self.warnings),
+            probes=probes,
             _targets=targets,
         )
 
@@ -229,6 +242,100 @@ class _Loader(OligoSections):
             allowed = "; ".join(f'"{k}" ({v})' for k, v in CHEMISTRIES.items())
             raise self.fail(f"chemistry must be one of: {allowed}; got {value!r}", key="chemistry")
         return str(value)
+
+    def probes(
+        self, chemistry: str, primers: Mapping[str, Any], targets: Mapping[str, Target]
+    ) -> tuple[Probe, ...]:
+        """Every ``[[probe]]`` (optional): a hydrolysis probe of one deletion reaction.
+
+        The name is unique among probes and primers (ignoring case), the sequence is A, C, G
+        and T (8 to 60 nt, as primers), ``reporter`` and ``quencher`` are required, and
+        ``reaction`` names a deletion reaction by any of its target names.
+        """
+        entries = self.doc.get("probe")
+        if entries is None:
+            return ()
+        if not isinstance(entries, list) or not all(isinstance(v, dict) for v in entries):
+            raise self.fail("probe must be written as [[probe]] tables", key="probe")
+        result: list[Probe] = []
+        seen: dict[str, int] = {}
+        for i, entry in enumerate(entries):
+            self.check_keys(entry, _PROBE_KEYS, "probe", i)
+            if chemistry != "probe":
+                raise self.fail(
+                    f'a [[probe]] needs chemistry = "probe"; this file says {chemistry!r} '
+                    f"({CHEMISTRIES[chemistry]})",
+                    "probe",
+                    i,
+                )
+            name = self.get_str(entry, "name", "probe", i)
+            folded = name.casefold()
+            if folded in seen or any(folded == p.casefold() for p in primers):
+                other = f"[[probe]] #{seen[folded] + 1}" if folded in seen else "a [[primer]]"
+                raise self.fail(
+                    f"duplicate name {name!r} (also {other}); probe names must differ from "
+                    "each other and from the primers' names, ignoring case",
+                    "probe",
+                    i,
+                    "name",
+                )
+            seen[folded] = i
+            result.append(self.probe(entry, i, name, targets))
+        return tuple(result)
+
+    def probe(
+        self, entry: Mapping[str, Any], i: int, name: str, targets: Mapping[str, Target]
+    ) -> Probe:
+        """One ``[[probe]]`` after its name: sequence, dyes and the reaction it belongs to."""
+        try:
+            seq, ambiguous = normalise_dna(self.get_str(entry, "sequence", "probe", i))
+        except InvalidBaseError as problem:
+            raise self.fail(
+                f"probe {name!r}: {problem.describe()}", "probe", i, "sequence"
+            ) from None
+        if ambiguous:
+            raise self.fail(
+                f"probe {name!r} has IUPAC codes at {list(ambiguous)}; a probe is written in "
+                "A, C, G and T",
+                "probe",
+                i,
+                "sequence",
+            )
+        if not 8 <= len(seq) <= 60:
+            raise self.fail(
+                f"probe {name!r} is {len(seq)} nt; expected 8 to 60 nt (thermodynamic checks "
+                "handle at most 60)",
+                "probe",
+                i,
+                "sequence",
+            )
+        for key, what in _PROBE_DYES.items():
+            if key not in entry:
+                raise self.fail(f"probe {name!r}: missing required key {key!r}, {what}", "probe", i)
+        reporter = self.get_str(entry, "reporter", "probe", i)
+        quencher = self.get_str(entry, "quencher", "probe", i)
+        wanted = self.get_str(entry, "reaction", "probe", i)
+        target = targets.get(normalise_target_name(wanted))
+        if not isinstance(target, Reaction):
+            known = sorted({f"{t.name} ({t.deletion})" for t in targets.values()
+                            if isinstance(t, Reaction)})  # fmt: skip
+            what = "is the reference reaction" if target is not None else "names no reaction"
+            raise self.fail(
+                f"reaction {wanted!r} {what}; a probe belongs to one deletion reaction, named "
+                f"by any of its target names: {', '.join(known)}",
+                "probe",
+                i,
+                "reaction",
+            )
+        return Probe(
+            name=name,
+            sequence=seq,
+            reporter=reporter,
+            quencher=quencher,
+            reaction=target.name,
+            note=str(entry.get("note", "")),
+            line=self.lines.line_of("probe", i, "sequence"),
+        )
 
     # ----------------------------------------------------------------- rules and limits
 

@@ -11,6 +11,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 from ikzf1assay.errors import ParameterError
 
@@ -23,6 +24,7 @@ __all__ = [
     "Controls",
     "PositiveRule",
     "Primer",
+    "Probe",
     "Reaction",
     "ReferenceReaction",
     "Target",
@@ -50,6 +52,24 @@ class Primer:
     def is_ambiguous(self) -> bool:
         """True when the sequence holds IUPAC ambiguity codes."""
         return bool(self.ambiguous_positions)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """A hydrolysis (TaqMan) probe of one reaction, 5'->3', with its two dyes.
+
+    ``reaction`` is the :attr:`Reaction.name` of the reaction it belongs to (the assay file may
+    name the reaction by any of its target names); ``reporter`` is the 5' dye (FAM),
+    ``quencher`` the 3' one (TAMRA, BHQ1, MGB-NFQ).
+    """
+
+    name: str
+    sequence: str
+    reporter: str
+    quencher: str
+    reaction: str
+    note: str = ""
+    line: int | None = None
 
 
 @dataclass(frozen=True)
@@ -113,7 +133,11 @@ CONDITION_RANGES: dict[str, tuple[float, float, str, str]] = {
     "dntp_mm": (0.0, 100.0, "mM", "dNTP (dntp_mm, --dntp)"),
     "oligo_nm": (0.001, 100000.0, "nM", "oligo concentration (oligo_nm, --oligo)"),
     "temperature_c": (0.0, 100.0, "C", "temperature for dG (temperature_c, --temp)"),
+    "annealing_c": (30.0, 80.0, "C", "annealing temperature (annealing_c, --annealing)"),
+    "max_product_bp": (50.0, 100000.0, "bp", "largest product (max_product_bp, --max-size)"),
 }
+# Conditions that are whole numbers (the others are floats).
+INTEGER_CONDITIONS = frozenset({"max_product_bp"})
 
 
 MIN_NA_EQUIVALENT_MM = 1.0
@@ -123,8 +147,10 @@ MIN_NA_EQUIVALENT_MM = 1.0
 class Conditions:
     """Reaction conditions for thermodynamics, in Primer3's units.
 
-    Defaults: 50 mM monovalent, 3 mM Mg2+, 0.8 mM dNTP, 250 nM of each oligo, dG at 37 C.
-    Construct through :meth:`checked` to validate ranges.
+    Defaults: 50 mM monovalent, 3 mM Mg2+, 0.8 mM dNTP, 250 nM of each oligo, dG at 37 C;
+    the run's annealing temperature 60 C (the usual two-step qPCR anneal/extend step) and
+    largest product 4,000 bp (Primer-BLAST's default), which the genome specificity check
+    judges off-target products at. Construct through :meth:`checked` to validate ranges.
     """
 
     monovalent_mm: float = 50.0
@@ -132,6 +158,8 @@ class Conditions:
     dntp_mm: float = 0.8
     oligo_nm: float = 250.0
     temperature_c: float = 37.0
+    annealing_c: float = 60.0
+    max_product_bp: int = 4000
 
     @classmethod
     def checked(cls, where: str = "conditions", **values: float) -> Conditions:
@@ -166,7 +194,13 @@ class Conditions:
                     f"allowed {low:g} to {high:g} {unit}",
                     where=where,
                 )
-        result = cls(**{k: float(v) for k, v in values.items()})
+            if key in INTEGER_CONDITIONS and value != int(value):
+                raise ParameterError(f"{what} must be a whole number of {unit}, got {value!r}",
+                                     where=where)  # fmt: skip
+        typed: dict[str, Any] = {
+            k: int(v) if k in INTEGER_CONDITIONS else float(v) for k, v in values.items()
+        }
+        result = cls(**typed)
         # Primer3's salt model: Mg2+ not bound by dNTP counts as 120*sqrt(free Mg) of Na+.
         free_mg = max(result.divalent_mm - result.dntp_mm, 0.0)
         na_equivalent = result.monovalent_mm + 120.0 * math.sqrt(free_mg)
@@ -253,6 +287,7 @@ class Assay:
     description: str = ""
     source: str = ""
     chemistry: str = "probe"  # a key of CHEMISTRIES
+    probes: tuple[Probe, ...] = ()  # [[probe]] entries, in file order
     _targets: Mapping[str, Target] = field(default_factory=dict, repr=False, compare=False)
 
     def primer(self, name: str) -> Primer:

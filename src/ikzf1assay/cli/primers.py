@@ -32,7 +32,21 @@ def _check(args: argparse.Namespace, out: TextIO) -> int:
         oligo_nm=args.oligo,
         temperature_c=args.temp,
     )
-    text = render_primer_check(check_primers(assay, conditions), args.format)
+    result = check_primers(assay, conditions)
+    if assay.probes:
+        from ikzf1assay.primers.probe import with_probes
+        from ikzf1assay.reference import load_locus, synthetic_locus
+
+        alleles = None
+        if args.locus is not None:  # probe positions need the alleles; without: "not checked"
+            locus = (
+                synthetic_locus(assay, args.build)
+                if args.locus == "synthetic"
+                else load_locus(Path(args.locus), args.build)
+            )
+            alleles = alleles_from_args(args, locus)
+        result = with_probes(result, assay, alleles)
+    text = render_primer_check(result, args.format)
     emit(text, args.output, out)
     return 0
 
@@ -86,10 +100,11 @@ def _specificity(args: argparse.Namespace, out: TextIO) -> int:
         )
         if v is not None
     }
+    conditions = assay.conditions.replace(annealing_c=args.annealing)
     result = check_specificity(
         assay, locus, alleles, engines=engines, genome=args.genome, blast_db=args.blast_db,
-        remote=remote, max_size=args.max_size, max_mismatches=args.max_mismatches,
-        threads=args.threads,
+        remote=remote, conditions=conditions, max_size=args.max_size,
+        max_mismatches=args.max_mismatches, threads=args.threads,
     )  # fmt: skip
     return _report(
         args, out, result.to_dict(), lambda: render_specificity_text(result),
@@ -122,7 +137,7 @@ def _design(args: argparse.Namespace, out: TextIO) -> int:
         assay, locus, alleles, args.deletion, around=around, window=args.window,
         product_size=_size_range(args.product_size) if args.product_size else None,
         num_return=args.num, engines=_default_engines(args), genome=args.genome,
-        max_size=args.max_size, threads=args.threads,
+        max_size=args.max_size or assay.conditions.max_product_bp, threads=args.threads,
     )  # fmt: skip
     return _report(
         args, out, result.to_dict(), lambda: render_design_text(result),
@@ -152,7 +167,9 @@ def _register_check(actions: Any, common: argparse.ArgumentParser) -> None:
             "runs and GC clamp of every primer of the assay file, computed with primer3-py at "
             "the stated conditions and flagged against the file's [thresholds]. Conditions "
             "default to the file's [conditions] (bundled file: 50 mM monovalent, 3 mM Mg2+, "
-            "0.8 mM dNTP, 250 nM oligo)."
+            "0.8 mM dNTP, 250 nM oligo). [[probe]] entries are checked too: Tm 6-10 C above "
+            "their reaction's primers, no 5' G, structures, and (with --locus) their place in "
+            "the reaction's product on its deletion allele, off the junction."
         ),
     )
     check.add_argument("--assay", type=Path, metavar="FILE", help="assay file (default: bundled)")
@@ -161,6 +178,16 @@ def _register_check(actions: Any, common: argparse.ArgumentParser) -> None:
     check.add_argument("--dntp", type=float, metavar="MM", help="total dNTP, mM")
     check.add_argument("--oligo", type=float, metavar="NM", help="each oligo, nM")
     check.add_argument("--temp", type=float, metavar="C", help="temperature for dG, C (37)")
+    check.add_argument(
+        "--locus", metavar="FASTA|synthetic",
+        help="[[probe]] positions: in-silico PCR on this locus' deletion alleles (a fetched "
+        "locus file, or the SYNTHETIC stand-in); without it the positions are not checked",
+    )  # fmt: skip
+    check.add_argument("--build", default="GRCh38", help="with --locus: GRCh38 (default) or GRCh37")
+    check.add_argument(
+        "--breakpoint", action="append", metavar="DEL=LEFT-RIGHT[:INS]",
+        help="with --locus: a deletion's breakpoints, e.g. Δ4-7=50364000-50398000 (repeatable)",
+    )  # fmt: skip
     check.add_argument("--format", choices=("table", "tsv", "json"), default="table")
     check.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here, not stdout")
     check.set_defaults(handler=_check)
@@ -175,11 +202,16 @@ def _register_specificity(actions: Any, common: argparse.ArgumentParser) -> None
         description=(
             "Finds every site of every primer in a genome (--genome FASTA: Bowtie 1 -v 3 -a, "
             "complete, and blastn-short with Primer-BLAST's settings; --blast-db DB; --remote: "
-            "NCBI BLAST over the network), pairs facing sites into products up to --max-size "
-            "in every orientation, judges them by Primer-BLAST's 3'-end rule, runs in-silico "
+            "NCBI BLAST over the network), judges whether each site primes at the run's "
+            "annealing temperature (primer3 duplex Tm of primer and site, and of its "
+            "3'-anchored form, at least Ta - 5 C, with the last two 3' bases paired), pairs "
+            "facing sites into products up to --max-size in every orientation, runs in-silico "
             "PCR of each reaction on the wild-type locus and every deletion allele, and gives "
-            "each reaction a verdict. Without a genome: in-silico PCR on the locus only "
-            "(default: the SYNTHETIC stand-in)."
+            "each reaction a verdict: FAIL for an off-target product that amplifies at Ta, "
+            "WARN for one that would only 5 C lower or only when multiplexed. Annealing "
+            "temperature and maximum product size default to the assay file's [conditions] "
+            "(60 C, 4000 bp). Without a genome: in-silico PCR on the locus only (default: the "
+            "SYNTHETIC stand-in)."
         ),
     )
     add_locus_arguments(spec)
@@ -200,7 +232,14 @@ def _register_specificity(actions: Any, common: argparse.ArgumentParser) -> None
         "--breakpoint", action="append", metavar="DEL=LEFT-RIGHT[:INS]",
         help="deletion breakpoints, e.g. Δ4-7=50364000-50398000 (repeatable)",
     )  # fmt: skip
-    spec.add_argument("--max-size", type=int, default=4000, metavar="BP", help="(4000)")
+    spec.add_argument(
+        "--max-size", type=int, metavar="BP",
+        help="largest product (default: the assay's max_product_bp, 4000)",
+    )  # fmt: skip
+    spec.add_argument(
+        "--annealing", type=float, metavar="C",
+        help="annealing temperature (default: the assay's annealing_c, 60)",
+    )  # fmt: skip
     spec.add_argument("--max-mismatches", type=int, default=3, metavar="N", help="0-3 (3)")
     spec.add_argument("--threads", type=int, default=2, metavar="N")
     spec.add_argument("--format", choices=("table", "json"), default="table")
@@ -240,7 +279,8 @@ def _register_design(actions: Any, common: argparse.ArgumentParser) -> None:
     design.add_argument("--locus", metavar="FASTA|synthetic")
     design.add_argument("--breakpoint", action="append", metavar="DEL=LEFT-RIGHT[:INS]",
                         help="breakpoints of the other alleles (repeatable)")  # fmt: skip
-    design.add_argument("--max-size", type=int, default=4000, metavar="BP")
+    design.add_argument("--max-size", type=int, metavar="BP",
+                        help="largest product (default: the assay max_product_bp)")  # fmt: skip
     design.add_argument("--threads", type=int, default=2, metavar="N")
     design.add_argument("--format", choices=("table", "json"), default="table")
     design.add_argument("-o", "--output", type=Path, metavar="OUTDIR", help="candidates.tsv, JSON")

@@ -1,4 +1,5 @@
-"""``ikzf1assay reference show|fetch|alleles``: gene model, locus download, deletion alleles.
+"""``ikzf1assay reference show|fetch|alleles|synthetic-genome``: gene model, locus download,
+deletion alleles, SYNTHETIC test genomes with planted primer sites.
 
 Also the locus options (``--genome``, ``--build``, ``--breakpoint``) the primer commands share.
 """
@@ -154,8 +155,107 @@ def _alleles(args: argparse.Namespace, out: TextIO) -> int:
     return 0
 
 
+_PLANT_HELP = """\
+plants (--plant, repeatable; the syntax of ikzf1assay.reference.synthetic_genome):
+  site:PRIMER[:mm=M][:mm3p=N][:strand=+|-][:chrom=C][:pos=P][:copies=K]
+  pair:FORWARD,REVERSE[:size=S][:mm=M,M][:mm3p=N,N][:strand=+|-][:chrom=C][:pos=P][:copies=K]
+  pair:REACTION[...]       the reaction's forward and reverse primers (e.g. pair:F.4+R-7)
+  seq:SEQUENCE[:strand=+|-][:chrom=C][:pos=P][:copies=K]
+
+  PRIMER      a primer name of the assay file (--assay) or a DNA sequence (ACGT, >= 8 bases)
+  site        a lone site; strand + (default): the primer's sequence reads on the + strand,
+              -: its reverse complement does
+  pair        a facing pair: a product of size S bases (default 300, primers included), with
+              FORWARD's sequence at the left and REVERSE's reverse complement at the right
+              (strand -: the mirror image, the product on the other strand)
+  seq         the sequence as given (reverse complement on -), no mismatches
+  mm=M        mismatches with the site: a count, placed (from the seed) outside the last
+              5 bases of the 3' end, or [COUNT]@P[+P...] at positions 1-based from the 5'
+              end (@1 = the 5'-most base). A pair takes one per primer: mm=1,0 or mm=@4+9,@2
+  mm3p=N      more mismatches among the last 5 bases of the 3' end (0-5); pairs N,N
+  chrom=C     2 or SYNTHETIC_chr2; pos=P: 0-based start of the plant's leftmost base.
+              Without them plants are spread evenly over the chromosomes, in order.
+  copies=K    plant it K times (own ids, own drawn mismatch positions); not with pos
+
+examples:
+  ikzf1assay reference synthetic-genome --size-mb 50 --chromosomes 4 --seed 7 -o genome.fa
+  ikzf1assay reference synthetic-genome --size-mb 2 -o g.fa \\
+      --plant 'pair:F.4,R-7:size=300:mm=0,0' --plant 'pair:F.4+R-8:mm=2,0:mm3p=0,1' \\
+      --plant 'site:R-8:mm=@3+11:strand=-' --plant 'site:F.2a:copies=5:mm=1'
+
+outputs: FILE.fa (every header says SYNTHETIC), FILE.fa.fai, and FILE.truth.tsv: one row
+per planted site (a pair has two rows with the same plant id): plant, kind, primer,
+primer_sequence, chrom, start, end (0-based half-open, as BED), strand, mismatches,
+mismatches_3p, mismatch_positions (1-based from the 5' end, "+"-separated, "." none), site
+(the genome's bases in the primer's orientation), product_size (pairs), spec. Each file is
+written under a temporary name and renamed when complete. The same arguments and seed
+write the same bytes.
+"""
+
+
+def _synthetic_genome(args: argparse.Namespace, out: TextIO) -> int:
+    from ikzf1assay.assay import load_assay
+    from ikzf1assay.reference.synthetic_genome import write_synthetic_genome
+
+    assay = load_assay(args.assay) if args.plant else None
+    truth = write_synthetic_genome(
+        args.output,
+        args.size_mb,
+        seed=args.seed,
+        plants=args.plant or (),
+        assay=assay,
+        chromosomes=args.chromosomes,
+        repeats=args.repeats,
+        truth_path=args.truth,
+    )
+    bases = sum(truth.chromosomes.values())
+    out.write(
+        f"wrote {truth.fasta} (SYNTHETIC: {bases:,} bases in "
+        f"{_count(len(truth.chromosomes), 'chromosome')}, seed {truth.seed}"
+        f"{'' if args.repeats else ', no repeats'}), {truth.fai} and {truth.table} "
+        f"({_count(len(truth.plants), 'plant')}, {_count(len(truth.sites), 'site')})\n"
+    )
+    return 0
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of at least 1")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number of at least 0")
+    return value
+
+
+def _size_mb(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0 < value <= 10_000:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: expected a size in megabases above 0 and at most 10000"
+        )
+    return value
+
+
 def register(commands: Any, common: argparse.ArgumentParser) -> None:
-    """Declare ``reference show|fetch|alleles`` under the top-level ``commands``."""
+    """Declare ``reference show|fetch|alleles|synthetic-genome`` under ``commands``."""
 
     def sub(group: Any, name: str, **kwargs: Any) -> argparse.ArgumentParser:
         return add_command(group, common, name, **kwargs)
@@ -204,6 +304,54 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
     )  # fmt: skip
     alleles.add_argument("-o", "--output", type=Path, metavar="FASTA")
     alleles.set_defaults(handler=_alleles)
+
+    synthetic = sub(
+        actions,
+        "synthetic-genome",
+        help="a SYNTHETIC test genome (human-like, with repeats) with planted primer sites",
+        description=(
+            "Writes generated chromosomes SYNTHETIC_chr1..N (41 % GC, CpG depleted, ~45 %\n"
+            "Alu-, L1-, MIR-, ERV- and DNA-transposon-like repeats and microsatellites; not\n"
+            "human sequence) with primer sites and facing primer pairs planted at chosen\n"
+            "mismatches, its .fai index and a truth table, to test primer-specificity searches\n"
+            "(`primers specificity --genome`). Chromosomes are made and written one at a time."
+        ),
+        epilog=_PLANT_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    synthetic.add_argument(
+        "--size-mb", type=_size_mb, required=True, metavar="N",
+        help="genome size in megabases (10^6 bases), split evenly over the chromosomes",
+    )  # fmt: skip
+    synthetic.add_argument(
+        "--chromosomes", type=_positive_int, metavar="N",
+        help="number of chromosomes (default: one per started 50 Mb)",
+    )  # fmt: skip
+    synthetic.add_argument(
+        "--seed", type=_seed, default=1, metavar="S",
+        help="everything follows from it (default 1)",
+    )  # fmt: skip
+    synthetic.add_argument(
+        "--no-repeats", dest="repeats", action="store_false",
+        help="composition only: no interspersed repeats, no microsatellites",
+    )  # fmt: skip
+    synthetic.add_argument(
+        "--plant", action="append", metavar="SPEC",
+        help="a site, a facing pair or a sequence to plant (repeatable; syntax below)",
+    )  # fmt: skip
+    synthetic.add_argument(
+        "--assay", type=Path, metavar="FILE",
+        help="assay file the primer names come from (default: bundled)",
+    )  # fmt: skip
+    synthetic.add_argument(
+        "--truth", type=Path, metavar="TSV",
+        help="the truth table (default: beside the FASTA, genome.fa -> genome.truth.tsv)",
+    )  # fmt: skip
+    synthetic.add_argument(
+        "-o", "--output", type=Path, required=True, metavar="FASTA",
+        help="the genome FASTA to write (FASTA.fai is written beside it)",
+    )  # fmt: skip
+    synthetic.set_defaults(handler=_synthetic_genome)
 
 
 def add_locus_arguments(parser: argparse.ArgumentParser) -> None:

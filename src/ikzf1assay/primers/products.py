@@ -6,11 +6,17 @@ apart than ``max_size`` (default 4,000 bp). Any two primers may do it, in any or
 forward/reverse as designed, but also F/F, R/R and primers of different reactions, since the
 assay can be multiplexed.
 
-Whether a product counts follows Primer-BLAST's rule: sites with 6 or more mismatches are
-ignored; a product counts unless one of its two primers has at least 2 mismatches of which at
-least 2 fall in the last 5 bases of its 3' end (such a primer is not expected to extend).
-Products are ranked by predicted stability: the lower of the two primer-site duplex Tm values
-(the weaker site limits the product), then size.
+Whether a product amplifies follows the priming model of :mod:`ikzf1assay.primers.sites`:
+a product amplifies at the run's annealing temperature (``amplifies == "at Ta"``) when both
+of its sites prime there, only at an annealing up to 5 C lower (``below Ta``) when the weaker
+site primes only there, and not at all (``no``) otherwise; ``priming_limit_c`` is the highest
+annealing temperature at which both sites prime. Products are ranked strongest first: by that
+class, then by the priming limit, then by the lower of the two duplex Tm values, then size.
+
+Primer-BLAST's mismatch rule is kept beside it as information (``counts``): sites with 6 or
+more mismatches are ignored; a product counts unless one of its two primers has at least 2
+mismatches of which at least 2 fall in the last 5 bases of its 3' end. In-silico PCR on the
+alleles (:func:`ikzf1assay.primers.specificity.insilico_pcr`) still uses this rule.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ from ikzf1assay.assay import Assay, Reaction
 from ikzf1assay.primers.sites import Site
 
 __all__ = [
+    "AMPLIFICATION_ORDER",
     "DEFAULT_MAX_SIZE",
     "IGNORE_MISMATCHES",
     "PRODUCT_COLUMNS",
@@ -36,6 +43,8 @@ __all__ = [
 ]
 
 DEFAULT_MAX_SIZE = 4000
+# The priming classes of a site or product, strongest first.
+AMPLIFICATION_ORDER = ("at Ta", "below Ta", "no")
 IGNORE_MISMATCHES = 6
 PRODUCT_COLUMNS = [
     "contig",
@@ -47,11 +56,19 @@ PRODUCT_COLUMNS = [
     "left_mismatches",
     "left_mismatches_3p",
     "left_tm",
+    "left_tm_ta",
+    "left_dg_ta",
+    "left_primes",
     "right_primer",
     "right_mismatches",
     "right_mismatches_3p",
     "right_tm",
+    "right_tm_ta",
+    "right_dg_ta",
+    "right_primes",
     "reactions",
+    "amplifies",
+    "priming_limit_c",
     "counts",
     "reason",
     "stability_tm",
@@ -71,7 +88,8 @@ class Product:
     ``start``/``end`` are 0-based half-open on the contig; ``orientation`` is ``F/R``,
     ``F/F``, ``R/R`` or ``R/F`` by the primers' designed directions; ``reactions`` names the
     reactions holding both primers (empty: the product forms only when reactions are
-    multiplexed); ``counts`` applies the rule, ``reason`` says why not. ``predicted_tm`` is
+    multiplexed); ``amplifies`` and ``priming_limit_c`` follow the priming model (module text);
+    ``counts`` applies Primer-BLAST's rule, ``reason`` says why not. ``predicted_tm`` is
     the product duplex's predicted melting temperature (°C), filled by
     :func:`ikzf1assay.primers.product_tm.with_predicted_tm` where the template is known; it is
     shown beside measured melt peaks and decides nothing.
@@ -91,6 +109,18 @@ class Product:
     @property
     def size(self) -> int:
         return self.end - self.start
+
+    @property
+    def priming_limit_c(self) -> float | None:
+        """Highest annealing temperature at which both sites prime (None: one never does)."""
+        limits = [s.priming_limit_c for s in (self.left, self.right)]
+        return min(x for x in limits if x is not None) if None not in limits else None
+
+    @property
+    def amplifies(self) -> str:
+        """``at Ta``, ``below Ta`` or ``no``: the weaker of the two sites' ``primes``."""
+        levels = [s.primes or "no" for s in (self.left, self.right)]
+        return max(levels, key=AMPLIFICATION_ORDER.index)
 
     @property
     def stability_tm(self) -> float:
@@ -161,8 +191,17 @@ def find_products(
                         reason=reason,
                     )
                 )
-    products.sort(key=lambda p: (not p.counts, -p.stability_tm, p.size, p.contig, p.start))
+    products.sort(key=_strength)
     return products
+
+
+def _strength(p: Product) -> tuple[int, float, bool, float, int, str, int]:
+    """Sort key, strongest first (module text)."""
+    limit = p.priming_limit_c if p.priming_limit_c is not None else float("-inf")
+    return (
+        AMPLIFICATION_ORDER.index(p.amplifies), -limit, not p.counts, -p.stability_tm, p.size,
+        p.contig, p.start,
+    )  # fmt: skip
 
 
 def products_table(products: Iterable[Product]) -> pd.DataFrame:
@@ -178,11 +217,19 @@ def products_table(products: Iterable[Product]) -> pd.DataFrame:
             "left_mismatches": p.left.mismatches,
             "left_mismatches_3p": p.left.mismatches_3p,
             "left_tm": p.left.tm,
+            "left_tm_ta": p.left.tm_ta,
+            "left_dg_ta": p.left.dg_ta,
+            "left_primes": p.left.primes,
             "right_primer": p.right.primer,
             "right_mismatches": p.right.mismatches,
             "right_mismatches_3p": p.right.mismatches_3p,
             "right_tm": p.right.tm,
+            "right_tm_ta": p.right.tm_ta,
+            "right_dg_ta": p.right.dg_ta,
+            "right_primes": p.right.primes,
             "reactions": ",".join(p.reactions) if p.reactions else "multiplex only",
+            "amplifies": p.amplifies,
+            "priming_limit_c": p.priming_limit_c,
             "counts": p.counts,
             "reason": p.reason,
             "stability_tm": p.stability_tm if p.stability_tm != float("-inf") else None,

@@ -14,6 +14,37 @@ bases has, at a site with at most m mismatches, at least one block matching exac
 (pigeonhole), so every 5-mer occurrence of every block is a candidate and each candidate is
 verified over the full length. Primers too short for that, or with IUPAC codes, are compared
 at every position instead. Both paths are numpy over the whole sequence; nothing is skipped.
+
+Whether a site can prime
+------------------------
+:func:`add_thermodynamics` measures every site at two temperatures with primer3's
+thermodynamic alignment (thal, SantaLucia 1998 parameters, at the run's salt, dNTP and oligo
+concentrations): at the ``temperature_c`` of the conditions (37 C; ``tm``, ``dg``, as before)
+and at the run's annealing temperature ``annealing_c`` (``tm_ta``, ``dg_ta``: the duplex of
+primer and site; ``end_tm_ta``, ``end_dg_ta``: thal's END1 alignment, the most stable duplex
+in which the primer's 3'-terminal base is paired). A site **primes** at an annealing
+temperature T when
+
+1. its 3' end is paired: the last :data:`PAIRED_3P_BASES` (2) bases of the primer match the
+   site (no mismatch, no gap), and at most one mismatch or gap lies among the last five; and
+2. the duplex is stable at T: both ``tm_ta`` and ``end_tm_ta`` are at least
+   ``T - PRIMING_MARGIN_C`` (5 C). Within 5 C above its Tm a duplex still holds a few per cent
+   of the sites at equilibrium (dG rises by about 2 kcal/mol per 5 C for a 20-mer, about
+   30-fold in K), enough to seed a product in the first cycles, after which the product's
+   ends carry the primer's own sequence and amplify perfectly.
+
+``priming_limit_c`` is the highest annealing temperature at which the site primes (min of the
+two Tm plus the margin; None when the 3' end is not paired), and ``primes`` says where it
+stands against this run: ``at Ta``, ``below Ta`` (only at up to :data:`LOWER_MARGIN_C` (5 C)
+lower annealing, a WARN) or ``no``. This follows the thermodynamic checkers rather than
+mismatch counts: MFEprimer-2.0 (Qu et al., Nucleic Acids Res 2012, W205) and -3.0 judge a
+binding site by the stability of its duplex with the primer (a "minimum Tm value required for
+the binding stability between primer and its binding sites", https://www.mfeprimer.com/docs/)
+after requiring the primer's 3' end to be matched (MFEprimer-3.0 allows 3'-end mismatches
+except at the 3'-terminal base). Here the binding Tm is measured at the run's conditions and
+compared with the run's annealing temperature instead of a fixed value, and the 3'-terminal
+pair of bases must match (the polymerase extends a terminal mismatch poorly, two of them
+hardly).
 """
 
 from __future__ import annotations
@@ -31,18 +62,28 @@ from ikzf1assay.primers.thermo import Thermo
 from ikzf1assay.sequence import reverse_complement
 
 __all__ = [
+    "LOWER_MARGIN_C",
+    "PAIRED_3P_BASES",
+    "PRIMING_MARGIN_C",
     "SITE_COLUMNS",
     "THREE_PRIME_WINDOW",
     "Sequences",
     "Site",
     "add_thermodynamics",
     "compare",
+    "end_paired",
+    "primes_at",
     "scan",
     "sites_table",
     "unique_sites",
 ]
 
 THREE_PRIME_WINDOW = 5
+# A site primes at T when its 3'-terminal bases pair and its duplexes' Tm >= T - margin.
+PAIRED_3P_BASES = 2
+PRIMING_MARGIN_C = 5.0
+# WARN band: a product that would amplify only at an annealing up to this much lower.
+LOWER_MARGIN_C = 5.0
 _SEED = 5
 _CODES = {b: i for i, b in enumerate("ACGT")}
 _LOOKUP = np.full(256, 4, dtype=np.uint8)
@@ -61,6 +102,13 @@ SITE_COLUMNS = [
     "target",
     "tm",
     "dg",
+    "tm_ta",
+    "dg_ta",
+    "end_tm_ta",
+    "end_dg_ta",
+    "end_paired",
+    "priming_limit_c",
+    "primes",
     "engine",
 ]
 
@@ -79,8 +127,10 @@ class Site:
 
     ``start``/``end`` are 0-based half-open on the + strand; ``positions_from_3p`` lists each
     mismatch or gap by its distance from the primer's 3' end (1 = the 3'-terminal base).
-    ``tm``/``dg`` are the primer-site duplex (primer3-py thal), filled by
-    :func:`add_thermodynamics`.
+    ``tm``/``dg`` are the primer-site duplex (primer3-py thal) at the conditions'
+    temperature, ``tm_ta``/``dg_ta`` and ``end_tm_ta``/``end_dg_ta`` the duplex and its
+    3'-anchored form at the annealing temperature, ``end_paired``, ``priming_limit_c`` and
+    ``primes`` the priming model of the module text; all filled by :func:`add_thermodynamics`.
     """
 
     primer: str
@@ -96,6 +146,13 @@ class Site:
     engine: str
     tm: float | None = None
     dg: float | None = None
+    tm_ta: float | None = None
+    dg_ta: float | None = None
+    end_tm_ta: float | None = None
+    end_dg_ta: float | None = None
+    end_paired: bool | None = None
+    priming_limit_c: float | None = None
+    primes: str | None = None
 
     @property
     def key(self) -> tuple[str, str, int, str]:
@@ -291,25 +348,72 @@ def _decode(codes: np.ndarray) -> str:
     return str(np.frombuffer(b"ACGTN", dtype=np.uint8)[codes].tobytes().decode("ascii"))
 
 
+def end_paired(site: Site) -> bool:
+    """The sequence half of the 3'-end rule (module text): terminal bases paired, <= 1 in 5."""
+    positions = site.positions_from_3p
+    return (
+        all(p > PAIRED_3P_BASES for p in positions)
+        and sum(1 for p in positions if p <= THREE_PRIME_WINDOW) <= 1
+    )
+
+
+def primes_at(limit: float | None, annealing_c: float) -> str:
+    """``at Ta``, ``below Ta`` or ``no``: a priming limit against the run's annealing."""
+    if limit is None:
+        return "no"
+    if limit >= annealing_c:
+        return "at Ta"
+    return "below Ta" if limit >= annealing_c - LOWER_MARGIN_C else "no"
+
+
 def add_thermodynamics(
     sites: Iterable[Site], primers: Mapping[str, str], conditions: Conditions
 ) -> list[Site]:
-    """Fill ``tm``/``dg``: the duplex of each primer with its site (primer3-py thal).
+    """Fill the thermodynamic fields and the priming model (module text) of every site.
 
-    The primer anneals to the complement of its target, so the duplex is computed between the
-    primer and the reverse complement of the target. Identical (primer, target) pairs are
+    The primer anneals to the complement of its target, so each duplex is computed between
+    the primer and the reverse complement of the target. Identical (primer, target) pairs are
     computed once.
+
+    Parameters
+    ----------
+    sites
+        From any engine.
+    primers
+        Name -> sequence.
+    conditions
+        Salt, dNTP and oligo concentrations, ``temperature_c`` for ``tm``/``dg`` and
+        ``annealing_c`` for the values at the annealing temperature.
+
+    Returns
+    -------
+    list of Site
+        The same sites, in the same order, with the fields filled.
     """
     thermo = Thermo(conditions)
-    cache: dict[tuple[str, str], tuple[float | None, float | None]] = {}
+    at_ta = Thermo(conditions.replace(temperature_c=conditions.annealing_c))
+    cache: dict[tuple[str, str], tuple[float | None, ...]] = {}
     out = []
     for site in sites:
         key = (site.primer, site.target)
         if key not in cache:
-            s = thermo.dimer(primers[site.primer], reverse_complement(site.target))
-            cache[key] = (s.tm, s.dg)
-        tm, dg = cache[key]
-        out.append(replace(site, tm=tm, dg=dg))
+            primer, template = primers[site.primer], reverse_complement(site.target)
+            s = thermo.dimer(primer, template)
+            ta = at_ta.dimer(primer, template)
+            end = at_ta.self_end(primer, template)  # thal END1: the primer's 3' end anchored
+            cache[key] = (s.tm, s.dg, ta.tm, ta.dg, end.tm, end.dg)
+        tm, dg, tm_ta, dg_ta, end_tm, end_dg = cache[key]
+        paired = end_paired(site)
+        limit = None
+        if paired and tm_ta is not None and end_tm is not None:
+            limit = min(tm_ta, end_tm) + PRIMING_MARGIN_C
+        out.append(
+            replace(
+                site, tm=tm, dg=dg, tm_ta=tm_ta, dg_ta=dg_ta, end_tm_ta=end_tm, end_dg_ta=end_dg,
+                end_paired=paired, priming_limit_c=limit,
+                primes=primes_at(limit, conditions.annealing_c),
+            )
+        )  # fmt: skip
     return out
 
 
@@ -328,6 +432,13 @@ def _rows(sites: Iterable[Site]) -> Iterator[dict[str, object]]:
             "target": s.target,
             "tm": s.tm,
             "dg": s.dg,
+            "tm_ta": s.tm_ta,
+            "dg_ta": s.dg_ta,
+            "end_tm_ta": s.end_tm_ta,
+            "end_dg_ta": s.end_dg_ta,
+            "end_paired": s.end_paired,
+            "priming_limit_c": s.priming_limit_c,
+            "primes": s.primes,
             "engine": s.engine,
         }
 

@@ -2,17 +2,26 @@
 
 :func:`check_specificity` runs one or more engines (:mod:`ikzf1assay.primers.engines`) over a
 genome, measures every site (mismatches, 3'-end mismatches, duplex Tm/dG with primer3-py),
-pairs the sites into products (:mod:`ikzf1assay.primers.products`), runs in-silico PCR of each
-reaction on the wild-type locus and on every deletion allele, and gives each reaction a
-verdict with its evidence:
+judges whether each site primes at the run's annealing temperature (the priming model of
+:mod:`ikzf1assay.primers.sites`), pairs the sites into products
+(:mod:`ikzf1assay.primers.products`), runs in-silico PCR of each reaction on the wild-type
+locus and on every deletion allele, and gives each reaction a verdict with its evidence:
 
 * ``FAIL`` -- a counted product on the wild-type locus; not exactly one product on the
-  reaction's own deletion allele; or a counted off-target product of the reaction's own
-  primers anywhere in the genome;
-* ``WARN`` -- a product on another deletion's allele (the reaction would mistype), or a
-  counted product between this reaction's primers and another reaction's (only when
-  multiplexed);
+  reaction's own deletion allele; or an off-target product of the reaction's own primers in
+  the genome that amplifies at the run's annealing temperature (both sites prime at
+  ``annealing_c``);
+* ``WARN`` -- a product on another deletion's allele (the reaction would mistype); an
+  off-target product of its own primers that would amplify only at an annealing up to 5 C
+  lower (:data:`~ikzf1assay.primers.sites.LOWER_MARGIN_C`); or a product between this
+  reaction's primers and another reaction's that amplifies at the annealing temperature (only
+  when multiplexed);
 * ``PASS`` -- none of these.
+
+Each verdict lists the genome products that decided it, strongest first, with both sites'
+duplex Tm and dG at the annealing temperature, and, as information, how many off-target
+products Primer-BLAST's mismatch rule would have counted. The allele rules (in-silico PCR)
+use Primer-BLAST's rule as before: the alleles are the assay's own templates.
 
 Every genome-wide product is off-target: the assay's own primers lie tens of kilobases apart
 on a wild-type chromosome, which in-silico PCR on the locus checks separately.
@@ -30,7 +39,7 @@ from ikzf1assay.assay import Assay, Conditions
 from ikzf1assay.errors import ParameterError
 from ikzf1assay.primers.product_tm import with_predicted_tm
 from ikzf1assay.primers.products import DEFAULT_MAX_SIZE, Product, find_products
-from ikzf1assay.primers.sites import Site, add_thermodynamics, scan, unique_sites
+from ikzf1assay.primers.sites import LOWER_MARGIN_C, Site, add_thermodynamics, scan, unique_sites
 from ikzf1assay.primers.specificity_result import MatrixCell, ReactionVerdict, SpecificityResult
 from ikzf1assay.reference.alleles import Allele
 from ikzf1assay.reference.locus import Locus
@@ -113,16 +122,32 @@ def insilico_pcr(
     return cells, per_allele
 
 
+def _site_text(s: Site) -> str:
+    if s.tm_ta is None or s.dg_ta is None:
+        return f"{s.primer} no duplex"
+    return f"{s.primer} Tm {s.tm_ta:.1f} C, dG {s.dg_ta:.1f} kcal/mol, {s.mismatches} mm"
+
+
 def _describe(products: Sequence[Product]) -> str:
-    return "; ".join(
-        f"{p.left.primer}×{p.right.primer} {p.contig}:{p.start + 1}-{p.end} "
-        f"({p.size} bp, {p.orientation}, weaker site Tm {p.stability_tm:.1f} C)"
-        for p in products
-    )
+    """Each product with both sites' duplex Tm and dG at the annealing temperature."""
+    out = []
+    for p in products:
+        limit = p.priming_limit_c
+        primes = f"; primes up to {limit:.1f} C" if limit is not None else ""
+        out.append(
+            f"{p.left.primer}×{p.right.primer} {p.contig}:{p.start + 1}-{p.end} "
+            f"({p.size} bp, {p.orientation}; at Ta {_site_text(p.left)} / "
+            f"{_site_text(p.right)}{primes})"
+        )
+    return "; ".join(out)
 
 
 def reaction_verdicts(
-    assay: Assay, cells: list[MatrixCell], genome_products: list[Product], genome_checked: bool
+    assay: Assay,
+    cells: list[MatrixCell],
+    genome_products: list[Product],
+    genome_checked: bool,
+    annealing_c: float | None = None,
 ) -> list[ReactionVerdict]:
     """PASS, WARN or FAIL for each reaction, by the rules of the module text.
 
@@ -133,15 +158,19 @@ def reaction_verdicts(
     cells
         In-silico PCR of each reaction on each allele (:func:`insilico_pcr`).
     genome_products
-        Genome-wide products, ranked most stable first (all off-target).
+        Genome-wide products, ranked strongest first (all off-target), their sites judged by
+        the priming model (:func:`~ikzf1assay.primers.sites.add_thermodynamics`).
     genome_checked
-        Whether a genome was searched (a PASS then says no off-target product was found).
+        Whether a genome was searched (a PASS then says no off-target product amplifies).
+    annealing_c
+        Named in the reasons; the assay's ``[conditions]`` when None.
 
     Returns
     -------
     list of ReactionVerdict
         One per reaction, in the assay's order.
     """
+    ta = assay.conditions.annealing_c if annealing_c is None else annealing_c
     out = []
     by = {(c.reaction, c.allele): c for c in cells}
     for r in assay.reactions:
@@ -164,23 +193,51 @@ def reaction_verdicts(
                     f"also amplifies the {c.allele} allele ({', '.join(map(str, c.sizes))} bp)"
                 )
         mine = {r.forward, r.reverse}
-        counted = [p for p in genome_products if p.counts]  # ranked, most stable first
-        own_products = [p for p in counted if {p.left.primer, p.right.primer} <= mine]
-        shared = [p for p in counted if {p.left.primer, p.right.primer} & mine]
-        shared = [p for p in shared if p not in own_products]
-        if own_products:
-            fail.append(f"{len(own_products)} off-target product(s) of its own primers, "
-                        f"most stable: {_describe(own_products[:3])}")  # fmt: skip
-        if shared:
-            warn.append(f"{len(shared)} product(s) with another reaction's primers when "
-                        f"multiplexed, most stable: {_describe(shared[:3])}")  # fmt: skip
+        # genome products are ranked strongest first; own: both sites are this reaction's
+        own_all = [p for p in genome_products if {p.left.primer, p.right.primer} <= mine]
+        shared_all = [
+            p for p in genome_products
+            if {p.left.primer, p.right.primer} & mine
+            and not {p.left.primer, p.right.primer} <= mine
+        ]  # fmt: skip
+        own_ta = [p for p in own_all if p.amplifies == "at Ta"]
+        own_lower = [p for p in own_all if p.amplifies == "below Ta"]
+        shared_ta = [p for p in shared_all if p.amplifies == "at Ta"]
+        lower = ta - LOWER_MARGIN_C
+        if own_ta:
+            fail.append(f"{len(own_ta)} off-target product(s) of its own primers amplify at "
+                        f"{ta:g} C, strongest: {_describe(own_ta[:3])}")  # fmt: skip
+        if own_lower:
+            warn.append(f"{len(own_lower)} off-target product(s) of its own primers would "
+                        f"amplify only at an annealing down to {lower:g} C, strongest: "
+                        f"{_describe(own_lower[:3])}")  # fmt: skip
+        if shared_ta:
+            warn.append(f"{len(shared_ta)} product(s) with another reaction's primers amplify "
+                        f"at {ta:g} C when multiplexed, strongest: "
+                        f"{_describe(shared_ta[:3])}")  # fmt: skip
+        deciding = tuple(own_ta) if own_ta else tuple(own_lower + shared_ta)
         verdict = "FAIL" if fail else "WARN" if warn else "PASS"
         reasons = fail + warn
         if not reasons:
             reasons = [f"one product of {size} bp on {r.deletion} only"]
             if genome_checked:
-                reasons.append("no off-target product in the genome")
-        out.append(ReactionVerdict(r.name, r.deletion, verdict, tuple(reasons), size))
+                reasons.append(
+                    f"no off-target product amplifies at {ta:g} C or down to {lower:g} C"
+                )
+        blast_count = None
+        if genome_checked:
+            blast_count = sum(1 for p in own_all if p.counts)
+            shared_count = sum(1 for p in shared_all if p.counts)
+            reasons.append(
+                f"information: Primer-BLAST's mismatch rule would count {blast_count} "
+                f"off-target product(s) of its own primers and {shared_count} with another "
+                "reaction's"
+            )
+        out.append(
+            ReactionVerdict(
+                r.name, r.deletion, verdict, tuple(reasons), size, deciding, blast_count
+            )
+        )
     return out
 
 
@@ -250,7 +307,7 @@ def check_specificity(
     blast_db: str | Path | None = None,
     remote: Mapping[str, Any] | None = None,
     conditions: Conditions | None = None,
-    max_size: int = DEFAULT_MAX_SIZE,
+    max_size: int | None = None,
     max_mismatches: int = 3,
     threads: int = 2,
 ) -> SpecificityResult:
@@ -267,14 +324,16 @@ def check_specificity(
         ``blast_db``), ``remote`` (NCBI; ``remote`` holds ``url_base``, ``database``,
         ``timeout``). Sites found by several engines are reported once per engine.
     max_size
-        Largest product considered (bp).
+        Largest product considered (bp); the conditions' ``max_product_bp`` (4,000 by
+        default) when None.
     max_mismatches
         Sites with more mismatches are not reported (0-3 for scan and bowtie; BLAST keeps up
         to 5, since Primer-BLAST judges sites up to 5).
     genome, blast_db, remote
         Where the engines search (see ``engines``).
     conditions
-        For the sites' duplex Tm and dG; the assay's ``[conditions]`` when None.
+        For the sites' duplex Tm and dG, the annealing temperature the priming model judges
+        at and the largest product; the assay's ``[conditions]`` when None.
     threads
         For Bowtie and BLAST+.
 
@@ -292,9 +351,11 @@ def check_specificity(
     """
     if not 0 <= max_mismatches <= 3:
         raise ParameterError(f"--max-mismatches must be 0-3; got {max_mismatches}")
+    conditions = conditions or assay.conditions
+    if max_size is None:
+        max_size = conditions.max_product_bp
     if max_size < 50:
         raise ParameterError(f"--max-size must be at least 50 bp; got {max_size}")
-    conditions = conditions or assay.conditions
     primers = _primer_map(assay)
     sites, notes = genome_sites(
         primers, engines, genome=genome, blast_db=blast_db, remote=remote,
@@ -321,6 +382,6 @@ def check_specificity(
         products=products,
         matrix=cells,
         allele_products=per_allele,
-        verdicts=reaction_verdicts(assay, cells, products, bool(engines)),
+        verdicts=reaction_verdicts(assay, cells, products, bool(engines), conditions.annealing_c),
         notes=notes,
     )

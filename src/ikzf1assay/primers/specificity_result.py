@@ -30,13 +30,21 @@ class MatrixCell:
 
 @dataclass(frozen=True)
 class ReactionVerdict:
-    """PASS, WARN or FAIL for one reaction, with the reasons and the on-target product size."""
+    """PASS, WARN or FAIL for one reaction, with the reasons and the on-target product size.
+
+    ``products`` are the genome products that decided it, strongest first (empty for a PASS
+    or a verdict decided on the alleles alone); ``primer_blast_count`` is how many off-target
+    products of its own primers Primer-BLAST's mismatch rule would count (information; None
+    without a genome).
+    """
 
     reaction: str
     deletion: str
     verdict: str
     reasons: tuple[str, ...]
     product_size: int | None
+    products: tuple[Product, ...] = ()
+    primer_blast_count: int | None = None
 
 
 @dataclass
@@ -85,15 +93,21 @@ class SpecificityResult:
                     "deletion": v.deletion,
                     "verdict": v.verdict,
                     "product_size": v.product_size,
+                    "deciding_products": len(v.products),
+                    "primer_blast_products": v.primer_blast_count,
                     "reasons": "; ".join(v.reasons),
                 }
                 for v in self.verdicts
             ],
-            columns=["reaction", "deletion", "verdict", "product_size", "reasons"],
-        )
+            columns=[
+                "reaction", "deletion", "verdict", "product_size", "deciding_products",
+                "primer_blast_products", "reasons",
+            ],
+        )  # fmt: skip
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: parameters, verdicts, matrix, sites, products, notes."""
+        """JSON-ready: parameters, verdicts (each with the products that decided it),
+        matrix, sites, products, notes."""
         from ikzf1assay._json import json_records as records
 
         return {
@@ -104,7 +118,10 @@ class SpecificityResult:
             "max_size": self.max_size,
             "max_mismatches": self.max_mismatches,
             "conditions": asdict(self.conditions),
-            "verdicts": records(self.verdicts_table()),
+            "verdicts": [
+                {**row, "products": records(products_table(v.products))}
+                for row, v in zip(records(self.verdicts_table()), self.verdicts, strict=True)
+            ],
             "matrix": [
                 {
                     "reaction": c.reaction,

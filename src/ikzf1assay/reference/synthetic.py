@@ -13,12 +13,17 @@ name; nothing generated here is evidence about the real primers.
 * :func:`random_genome` -- chromosomes of any size with human-like base composition (41 % GC,
   CpG depleted to a quarter) and about 45 % interspersed repeats (Alu-, L1- and MIR-like
   families copied with 2-30 % divergence, in both orientations) and microsatellites; primer
-  sites with chosen mismatches can then be planted with :func:`plant`.
+  sites with chosen mismatches can then be planted with :func:`plant`;
+  :func:`random_chromosomes` makes the same chromosomes one at a time.
+
+Whole genomes written to FASTA with planted sites and facing pairs, and a truth table beside
+them, are :mod:`ikzf1assay.reference.synthetic_genome` (``ikzf1assay reference
+synthetic-genome``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +40,7 @@ __all__ = [
     "encode",
     "plant",
     "primer_offsets",
+    "random_chromosomes",
     "random_genome",
     "synthetic_locus",
     "write_fasta",
@@ -75,9 +81,21 @@ def decode(codes: np.ndarray) -> str:
     return str(table[codes].tobytes().decode("ascii"))
 
 
+# Bases drawn per call: rng.choice returns 8-byte integers, so a 200 Mb chromosome drawn at once
+# would need 1.6 GB; in chunks the peak is this many bytes times 8 on top of the 1-byte codes.
+_CHUNK = 1 << 22
+
+
 def _background(length: int, rng: np.random.Generator, gc: float = 0.41) -> np.ndarray:
     at = (1 - gc) / 2
-    seq = rng.choice(4, size=length, p=[at, gc / 2, gc / 2, at]).astype(np.uint8)
+    p = [at, gc / 2, gc / 2, at]
+    if length <= _CHUNK:  # one draw, as always (sequences of the tests and the locus unchanged)
+        seq = rng.choice(4, size=length, p=p).astype(np.uint8)
+    else:
+        seq = np.empty(length, dtype=np.uint8)
+        for lo in range(0, length, _CHUNK):
+            hi = min(length, lo + _CHUNK)
+            seq[lo:hi] = rng.choice(4, size=hi - lo, p=p)
     # CpG depletion: methylated C of CpG deaminates; keep about a quarter (human obs/exp ~0.25).
     cpg = np.flatnonzero((seq[:-1] == 1) & (seq[1:] == 2))
     hit = cpg[rng.random(cpg.size) < 0.75]
@@ -156,14 +174,41 @@ def random_genome(
     repeats
         False for composition only (no interspersed repeats, no microsatellites).
     """
+    return dict(random_chromosomes(lengths, seed, repeats, prefix))
+
+
+def random_chromosomes(
+    lengths: Iterable[int], seed: int = 1, repeats: bool = True, prefix: str = "SYNTHETIC_chr"
+) -> Iterator[tuple[str, np.ndarray]]:
+    """The chromosomes of :func:`random_genome`, the same ones, made one at a time.
+
+    Each is generated when the iteration reaches it, so a caller that writes and drops each
+    one (:func:`ikzf1assay.reference.synthetic_genome.write_synthetic_genome`) holds one
+    chromosome in memory, not the genome.
+
+    Parameters
+    ----------
+    lengths
+        Length of each chromosome.
+    seed
+        Everything follows from it.
+    repeats
+        False for composition only (no interspersed repeats, no microsatellites).
+    prefix
+        Chromosome ``i`` (from 1) is named ``f"{prefix}{i}"``.
+
+    Yields
+    ------
+    tuple of (str, numpy.ndarray)
+        The name and the codes (0-3 for A, C, G, T; ``uint8``).
+    """
     rng = np.random.default_rng(seed)
-    out = {}
     for i, length in enumerate(lengths, start=1):
         seq = _background(int(length), rng)
         if repeats:
             _add_repeats(seq, rng, 1.0)
-        out[f"{prefix}{i}"] = seq
-    return out
+        yield f"{prefix}{i}", seq
+        del seq  # the caller's copy may go before the next one is made
 
 
 def plant(

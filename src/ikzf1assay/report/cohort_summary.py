@@ -53,7 +53,8 @@ def cohort_summary(analysis: CohortAnalysis) -> str:
     for ep, screen in analysis.cox.items():
         if screen.multivariable is not None:
             terms = "; ".join(
-                f"{r['term']} HR {r['hr']:.3f} ({r['lower']:.3f}-{r['upper']:.3f})"
+                f"{r.get('label') or r['term']} HR {r['hr']:.3f} "
+                f"({r['lower']:.3f}-{r['upper']:.3f})"
                 for r in screen.multivariable.table.to_dict("records")
             )
             lines.append(f"{ep.upper()} multivariable Cox: {terms}")

@@ -1,6 +1,8 @@
 """Text, TSV and JSON renderings of a :class:`~ikzf1assay.primers.thermo.PrimerCheckResult`.
 
 All three repeat the conditions and the assay file (path and SHA-256) the figures belong to.
+An assay with ``[[probe]]`` entries adds a probe section (table: "Probes"; TSV: ``probes``;
+JSON: ``probes``) with each probe's figures, position and verdict.
 The TSV form is several tables in one stream: each starts with a ``# table: NAME`` line and
 a header row, and tables are separated by a blank line; other ``#`` lines are context.
 """
@@ -16,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from ikzf1assay._provenance import provenance
+from ikzf1assay.primers.check_results import PROBE_FLAG_MEANINGS
 from ikzf1assay.primers.thermo import FLAG_MEANINGS, PrimerCheckResult
 
 __all__ = ["FORMATS", "render_primer_check"]
@@ -81,6 +84,11 @@ def _tsv(result: PrimerCheckResult) -> str:
     ):
         body = _flat(table).to_csv(sep="\t", index=False, float_format="%.4f", lineterminator="\n")
         parts.append(f"# table: {name}\n{body.rstrip()}")
+    if result.probes:
+        table = result.probes_table().drop(columns=["dimers", "findings"])
+        table["notes"] = [tuple(f.note for f in p.findings) for p in result.probes]
+        body = _flat(table).to_csv(sep="\t", index=False, float_format="%.4f", lineterminator="\n")
+        parts.append(f"# table: probes\n{body.rstrip()}")
     return "\n\n".join(parts) + "\n"
 
 
@@ -160,6 +168,7 @@ def _table(result: PrimerCheckResult) -> str:
         ]
     )
     lines.append(reactions.to_string(index=False))
+    lines += _probe_lines(result)
     details = [f"  {p.name}: {note}" for p in result.primers for note in p.notes]
     details += [f"  {r.name}: {note}" for r in result.reactions for note in r.notes]
     details += [f"  {p.a} x {p.b}: {note}" for p in result.pairs for note in p.notes]
@@ -170,3 +179,69 @@ def _table(result: PrimerCheckResult) -> str:
     if result.warnings:
         lines += ["", "Warnings", *(f"  {w}" for w in result.warnings)]
     return "\n".join(lines) + "\n"
+
+
+def _probe_lines(result: PrimerCheckResult) -> list[str]:
+    """The "Probes" section: figures, dimers with the reaction's primers, position, verdict."""
+    if not result.probes:
+        return []
+    lines = [
+        "",
+        "Probes (Tm expected 6-10 C above the higher primer Tm of the reaction; "
+        "WARN within 3 C beyond, FAIL further)",
+    ]
+    table = pd.DataFrame(
+        [
+            {
+                "probe": p.name,
+                "reaction": p.deletion,
+                "dyes 5'/3'": f"{p.reporter}/{p.quencher}",
+                "sequence 5'->3'": p.sequence,
+                "nt": p.length,
+                "Tm": _num(p.tm),
+                "above primers": "-" if p.tm_above is None else f"{p.tm_above:+.2f}",
+                "GC%": f"{p.gc:.1f}",
+                "hairpin": _pair_text(p.hairpin.tm, p.hairpin.dg),
+                "verdict": p.verdict,
+                "flags": ",".join(p.flags) or "ok",
+            }
+            for p in result.probes
+        ]
+    )
+    lines.append(table.to_string(index=False))
+    lines += ["", "Probe dimers (dimer / 3'-anchored dimer)"]
+    dimers = pd.DataFrame(
+        [
+            {
+                "probe": d.a,
+                "with": "itself" if d.b == d.a else d.b,
+                "dimer": _pair_text(d.dimer.tm, d.dimer.dg),
+                "3'-anchored": _pair_text(d.end_dimer.tm, d.end_dimer.dg),
+                "flags": ",".join(d.flags) or "ok",
+            }
+            for p in result.probes
+            for d in p.dimers
+        ]
+    )
+    lines.append(dimers.to_string(index=False))
+    lines += ["", "Probe positions (in-silico PCR product of the reaction on its deletion allele)"]
+    lines += [f"  {p.name}: {p.placement.describe()}" for p in result.probes]
+    findings = [
+        f"  {p.name}: {f.severity} {f.flag}: {f.note}" for p in result.probes for f in p.findings
+    ]
+    if findings:
+        lines += ["", "Probe findings", *findings]
+    used = [f for f in PROBE_FLAG_MEANINGS if any(f in p.flags for p in result.probes)]
+    if used:
+        lines += ["", "Probe flags", *(f"  {f}: {_probe_meaning(f, result)}" for f in used)]
+    return lines
+
+
+def _probe_meaning(flag: str, result: PrimerCheckResult) -> str:
+    """A probe flag's meaning with each threshold name followed by its value in this run."""
+    limits = asdict(result.thresholds)
+    return re.sub(
+        r"\b([a-z_]+)\b",
+        lambda m: f"{m.group(1)} ({limits[m.group(1)]:g})" if m.group(1) in limits else m.group(1),
+        PROBE_FLAG_MEANINGS[flag],
+    )

@@ -10,6 +10,7 @@ from ikzf1assay._json import json_records
 from ikzf1assay._provenance import provenance
 from ikzf1assay.assay import Assay
 from ikzf1assay.primers.design import DesignResult
+from ikzf1assay.primers.sites import LOWER_MARGIN_C, PRIMING_MARGIN_C
 from ikzf1assay.primers.specificity import SpecificityResult
 
 __all__ = [
@@ -21,11 +22,15 @@ __all__ = [
 ]
 
 VERDICT_MEANINGS = {
-    "PASS": "one product on its own deletion allele, none on the wild type or in the genome",
-    "WARN": "a product on another deletion's allele, or with another reaction's primers "
-    "when multiplexed",
+    "PASS": "one product on its own deletion allele, none on the wild type, and no "
+    "off-target product in the genome that amplifies at the annealing temperature or 5 C "
+    "below it",
+    "WARN": "a product on another deletion's allele, an off-target product of its own "
+    "primers that would amplify only at an annealing up to 5 C lower, or one with another "
+    "reaction's primers that amplifies when multiplexed",
     "FAIL": "a product on the wild type, not exactly one product on its allele, or an "
-    "off-target product of its own primers in the genome",
+    "off-target product of its own primers in the genome that amplifies at the annealing "
+    "temperature",
 }
 
 
@@ -43,6 +48,7 @@ def _provenance(result: SpecificityResult, assay: Assay) -> dict[str, Any]:
             "engines": list(result.engines),
             "max_size": result.max_size,
             "max_mismatches": result.max_mismatches,
+            "annealing_c": result.conditions.annealing_c,
         },
     )
 
@@ -55,6 +61,9 @@ def render_specificity_text(result: SpecificityResult) -> str:
         f"{' with ' + ', '.join(result.engines) if result.engines else ''}",
         f"products up to {result.max_size} bp; sites up to {result.max_mismatches} mismatches "
         "(BLAST engines: up to 5)",
+        f"annealing at {result.conditions.annealing_c:g} C: a site primes when its last two 3' "
+        f"bases pair and its duplex Tm (and that of its 3'-anchored form) is at least "
+        f"{result.conditions.annealing_c - PRIMING_MARGIN_C:g} C",
         "",
         "in-silico PCR (counted products per allele):",
         result.matrix_table().to_string(index=False),
@@ -71,9 +80,16 @@ def render_specificity_text(result: SpecificityResult) -> str:
         else:
             counts = sites.groupby(["engine", "primer", "mismatches"]).size().unstack(fill_value=0)
             lines.append(counts.to_string())
+            primes = sites.groupby(["engine", "primes"]).size().unstack(fill_value=0)
+            lines += ["", "sites per engine by whether they prime (the priming model):"]
+            lines.append(primes.to_string())
+        at_ta = sum(p.amplifies == "at Ta" for p in result.products)
+        lower = sum(p.amplifies == "below Ta" for p in result.products)
         counted = int(sum(p.counts for p in result.products))
-        lines.append(f"\nproducts in the genome: {counted} counted, "
-                     f"{len(result.products) - counted} blocked by 3'-end mismatches")  # fmt: skip
+        lines.append(f"\nproducts in the genome: {len(result.products)} facing pairs; "
+                     f"{at_ta} amplify at {result.conditions.annealing_c:g} C, {lower} only "
+                     f"up to {LOWER_MARGIN_C:g} C lower; Primer-BLAST's rule would count "
+                     f"{counted}")  # fmt: skip
     lines += [f"note: {n}" for n in result.notes]
     return "\n".join(lines) + "\n"
 

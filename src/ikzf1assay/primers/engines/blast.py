@@ -21,6 +21,7 @@ from ikzf1assay.primers.sites import Sequences, Site
 
 __all__ = [
     "BLAST_MAX_MISMATCHES",
+    "BLAST_NOT_SEARCHED",
     "BLAST_SETTINGS",
     "BlastEngine",
     "blast_sites",
@@ -36,6 +37,12 @@ BLAST_SETTINGS = (
 # Primer-BLAST judges sites with up to 5 mismatches, so the BLAST engines keep that many
 # whatever the exhaustive engines are asked for.
 BLAST_MAX_MISMATCHES = 5
+# What a BLAST search cannot see, for the report (item of the priming model's caveats).
+BLAST_NOT_SEARCHED = (
+    "{engine}: not searched: sites without an exact 7-base word shared with the primer "
+    "(BLAST's seed; a site with mismatches spread every few bases has none) and sites with "
+    "more than 5 mismatches after extension; the priming model never saw those"
+)
 _TAB_FIELDS = "qseqid sseqid qstart qend sstart send evalue bitscore"
 
 
@@ -148,7 +155,7 @@ class BlastEngine:
             primers, genome=request.genome, blast_db=request.blast_db,
             max_mismatches=BLAST_MAX_MISMATCHES, threads=request.threads,
         )  # fmt: skip
-        return sites, []
+        return sites, [BLAST_NOT_SEARCHED.format(engine=self.name)]
 
 
 register_engine(BlastEngine())

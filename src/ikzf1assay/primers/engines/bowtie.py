@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ikzf1assay.errors import ParameterError
-from ikzf1assay.primers.engines.registry import SearchRequest, register_engine
+from ikzf1assay.primers.engines.registry import SearchRequest, not_searched, register_engine
 from ikzf1assay.primers.engines.sequences import FastaSequences
 from ikzf1assay.primers.engines.tools import require_tool, run_tool
 from ikzf1assay.primers.sites import Site, compare, unique_sites
@@ -96,7 +96,7 @@ class BowtieEngine:
         """:func:`bowtie_sites` with the request's genome, mismatches and threads."""
         genome = request.require_genome(self.name)
         sites = bowtie_sites(genome, primers, request.max_mismatches, threads=request.threads)
-        return sites, []
+        return sites, [not_searched(self.name, request.max_mismatches)]
 
 
 register_engine(BowtieEngine())

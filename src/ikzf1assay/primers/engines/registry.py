@@ -22,6 +22,7 @@ __all__ = [
     "SiteEngine",
     "engine_names",
     "get_engine",
+    "not_searched",
     "register_engine",
 ]
 
@@ -91,6 +92,29 @@ class SiteEngine(Protocol):
 
 
 _ENGINES: dict[str, SiteEngine] = {}
+
+
+def not_searched(engine: str, max_mismatches: int) -> str:
+    """The note of an exhaustive engine: the site classes beyond its mismatch limit.
+
+    Parameters
+    ----------
+    engine
+        Its name.
+    max_mismatches
+        The most mismatches it searched.
+
+    Returns
+    -------
+    str
+        For the report's notes.
+    """
+    return (
+        f"{engine}: not searched: sites with more than {max_mismatches} mismatches and sites "
+        "with gaps (insertions, deletions); mismatches far from the 3' end cost a duplex only "
+        "a few degrees each, so such a site may still prime (use --engine blast to see up to 5 "
+        "mismatches and gaps)"
+    )
 
 
 def register_engine(engine: SiteEngine) -> SiteEngine:

@@ -15,7 +15,7 @@ from typing import Any
 
 from ikzf1assay._net import network_error
 from ikzf1assay.errors import ExternalToolError
-from ikzf1assay.primers.engines.blast import BLAST_MAX_MISMATCHES
+from ikzf1assay.primers.engines.blast import BLAST_MAX_MISMATCHES, BLAST_NOT_SEARCHED
 from ikzf1assay.primers.engines.extend import Hsp, extend_hits
 from ikzf1assay.primers.engines.registry import SearchRequest, register_engine
 from ikzf1assay.primers.engines.sequences import MemorySequences
@@ -149,7 +149,7 @@ class RemoteBlastEngine:
             "remote BLAST: primer bases outside a hit could not be read and are counted "
             "as mismatches (worst case)"
         )
-        return sites, [note]
+        return sites, [note, BLAST_NOT_SEARCHED.format(engine=self.name)]
 
 
 register_engine(RemoteBlastEngine())

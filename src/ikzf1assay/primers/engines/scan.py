@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ikzf1assay.primers.engines.registry import SearchRequest, register_engine
+from ikzf1assay.primers.engines.registry import SearchRequest, not_searched, register_engine
 from ikzf1assay.primers.engines.sequences import FastaSequences
 from ikzf1assay.primers.sites import Site, scan
 
@@ -38,7 +38,7 @@ class ScanEngine:
                 )  # fmt: skip
         finally:
             seqs.close()
-        return found, []
+        return found, [not_searched(self.name, request.max_mismatches)]
 
 
 register_engine(ScanEngine())
