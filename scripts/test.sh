@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 export PATH="$PWD/.venv/bin:$PATH"
 echo "== ruff"
-ruff check src tests benchmarks
-ruff format --check src tests benchmarks
+ruff check src tests benchmarks scripts
+ruff format --check src tests benchmarks scripts
 echo "== mypy"
 mypy
 # a throwaway PostgreSQL server for the registry tests, stopped at exit; without it those
