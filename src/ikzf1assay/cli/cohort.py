@@ -104,7 +104,7 @@ def register(commands: Any, common: argparse.ArgumentParser) -> None:
         "cohort",
         help="link calls to clinical records; survival analyses, tables, figures, report",
         description=(
-            "Validates the clinical table (CSV/XLSX; see the README for its columns), links "
+            "Validates the clinical table (CSV/XLSX; columns: docs/statistics.md), links "
             "calls by sample_id (latest valid call), derives OS, EFS, DFS, CIR and NRM, and "
             "writes every table as TSV, figures as PNG and SVG, and report.html to OUTDIR."
         ),

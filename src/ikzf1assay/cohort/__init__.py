@@ -1,5 +1,5 @@
 """Cohort analysis: clinical records, linking calls to patients, endpoints, survival statistics
-checked against R (see the README's "Cohort analysis" section).
+checked against R (see docs/statistics.md).
 
 The steps, each a function returning a documented result object: :func:`read_clinical`
 (or :func:`clinical_from_frame`), :func:`read_calls` and :func:`link_calls`,

@@ -1,6 +1,6 @@
 """The registry: every run, analysis, well, call, review and sign-off, kept for years.
 
-(README text, ready to copy.)
+(docs/registry.md holds the same text for users.)
 
 What it keeps
 -------------

@@ -31,7 +31,7 @@ on large batches. The steps, each a function of this package's modules:
    exponential rise (at most 1.5 cycles past the SDM); the raw crossing stays in ``crossing``.
 7. **Amplification** (``_decision.amplification``): ``yes``, ``no`` or ``review``, with the
    reason in words. ``no`` only where the curve affirmatively shows no amplification; any doubt
-   about a rise is ``review`` (the table in the README, :data:`AMPLIFICATION_RULE`).
+   about a rise is ``review`` (the table in docs/curves.md, :data:`AMPLIFICATION_RULE`).
 
 A reaction the export holds no analysable curve for (results-only exports, curves of a few
 cycles) takes the instrument's own result where there is one (``ct_source = instrument``,
@@ -71,7 +71,7 @@ __all__ = [
 AMPLIFICATION_VALUES = ("yes", "no", "review")
 
 #: The decision rule, in the order it is applied: (condition, amplification). The first row
-#: that holds decides; the README shows the same table.
+#: that holds decides; docs/curves.md shows the same table.
 AMPLIFICATION_RULE: tuple[tuple[str, str], ...] = (
     ("no curve in the export, or fewer than min_cycles readings, and an instrument result",
      "the instrument's: Ct -> yes, Undetermined -> no (CURVE_NOT_CHECKED)"),
