@@ -164,7 +164,9 @@ def _read_output(path: Path) -> pd.DataFrame:
     return table.map(restore_cell)
 
 
-def run_record(info: RunInfo, export: Path, outdir: Path) -> RunRecord:
+def run_record(
+    info: RunInfo, export: Path, outdir: Path, files: list[tuple[str, bytes]] | None = None
+) -> RunRecord:
     """What the registry keeps of a called run, from the outputs written to ``outdir``.
 
     Parameters
@@ -176,6 +178,9 @@ def run_record(info: RunInfo, export: Path, outdir: Path) -> RunRecord:
     outdir
         The run's output folder: calls.tsv, wells.tsv and provenance.json are read from it,
         so that the registry holds what the outputs say.
+    files
+        The run's files as (name, bytes) when the caller has read them already; None: read
+        here (:func:`run_files`).
 
     Returns
     -------
@@ -193,7 +198,7 @@ def run_record(info: RunInfo, export: Path, outdir: Path) -> RunRecord:
     parameters = dict(provenance.get("parameters", {}))
     parameters["input_format"] = provenance.get("input_format", info.format)
     return RunRecord(
-        files=_read_bytes(run_files(export, info.format)),
+        files=files if files is not None else _read_bytes(run_files(export, info.format)),
         format=info.format,
         instrument=info.instrument or "",
         run_date=info.run_date,
@@ -235,16 +240,19 @@ def _registered(result: ImportResult) -> Registered:
 
 
 def already_registered(
-    registry: Registry, export: Path, format: str, parameters: Mapping[str, Any], assay_sha: str
-) -> Registered | None:
-    """The run and analysis already stored for this export with these parameters, or None.
+    registry: Registry,
+    files: list[tuple[str, bytes]],
+    parameters: Mapping[str, Any],
+    assay_sha: str,
+) -> tuple[Registered | None, int | None]:
+    """The run and analysis already stored for this export with these parameters.
 
     Parameters
     ----------
     registry
         The open registry.
-    export, format
-        The export and its reader's name (for its partner files).
+    files
+        The run's files as (name, bytes) (:func:`run_files`).
     parameters
         The analysis parameters, as provenance.json's ``parameters`` plus ``input_format``.
     assay_sha
@@ -252,18 +260,25 @@ def already_registered(
 
     Returns
     -------
-    Registered or None
-        With ``new_run`` and ``new_analysis`` False when found.
+    tuple
+        The :class:`Registered` place (``new_run`` and ``new_analysis`` False) when this
+        analysis is stored, else None; and the run's id when the run is stored, else None.
     """
-    found = registry.find(
-        _read_bytes(run_files(export, format)), dict(parameters), assay_sha, __version__
-    )
-    if found is None or found[1] is None:
-        return None
-    return Registered(found[0], found[1], False, False)
+    found = registry.find(files, dict(parameters), assay_sha, __version__)
+    if found is None:
+        return None, None
+    run_id, analysis_id = found
+    done = None if analysis_id is None else Registered(run_id, analysis_id, False, False)
+    return done, run_id
 
 
-def register_call(registry: Registry, called: CalledRun, export: Path, user: str) -> Registered:
+def register_call(
+    registry: Registry,
+    called: CalledRun,
+    export: Path,
+    user: str,
+    files: list[tuple[str, bytes]] | None = None,
+) -> Registered:
     """Store a called run whose outputs are in ``called.files`` (one transaction).
 
     Parameters
@@ -276,6 +291,8 @@ def register_call(registry: Registry, called: CalledRun, export: Path, user: str
         The export as given.
     user
         Who imports it.
+    files
+        The run's files as (name, bytes) if already read; None: read from ``export``.
 
     Returns
     -------
@@ -285,7 +302,7 @@ def register_call(registry: Registry, called: CalledRun, export: Path, user: str
     if not called.files:
         raise ParameterError("the run has no outputs to store: call it with an output folder")
     outdir = called.files[0].parent
-    record = run_record(called.plate.info, export, outdir)
+    record = run_record(called.plate.info, export, outdir, files)
     return _registered(registry.import_run(record, user))
 
 
@@ -362,12 +379,12 @@ def call_and_register(
     called = call_export(export, assay, None, layout, settings, input_format, inputs, predicted_tm)
     prov = run_provenance(called.calls, called.plate, assay, settings)
     parameters = {**prov["parameters"], "input_format": prov["input_format"]}
+    run_bytes = _read_bytes(run_files(export, called.plate.info.format))  # read once
     with open_database(url) as registry:
-        found = already_registered(registry, export, called.plate.info.format, parameters,
-                                   assay.sha256)  # fmt: skip
+        found, run_id = already_registered(registry, run_bytes, parameters, assay.sha256)
         if found is not None:
             return called, found
-        trend = control_trend(registry, called, export)
+        trend = control_trend(registry, called, run_id)
         try:
             with atomic_output(outdir, [export, *inputs]) as stage:
                 files = write_run_files(
@@ -378,10 +395,10 @@ def call_and_register(
         written = CalledRun(
             called.plate, called.calls, assay, settings, [outdir / p.name for p in files]
         )
-        return written, register_call(registry, written, export, user)
+        return written, register_call(registry, written, export, user, run_bytes)
 
 
-def control_trend(registry: Registry, called: CalledRun, export: Path) -> list[str]:
+def control_trend(registry: Registry, called: CalledRun, run_id: int | None) -> list[str]:
     """This run's positive controls against the registry's limits and Westgard rules, one
     line per reaction, for the run report's control section (before the run is stored).
 
@@ -391,8 +408,9 @@ def control_trend(registry: Registry, called: CalledRun, export: Path) -> list[s
         The open registry (its runs so far give the limits and the previous runs).
     called
         The called run.
-    export
-        The export as given (a re-analysis of a stored run replaces that run's own Ct).
+    run_id
+        The run's id when it is stored already (a re-analysis replaces that run's own Ct),
+        else None.
 
     Returns
     -------
@@ -402,10 +420,7 @@ def control_trend(registry: Registry, called: CalledRun, export: Path) -> list[s
     from ikzf1assay.registry.qc import qc_table
 
     series = registry.control_series()
-    found = registry.find(
-        _read_bytes(run_files(export, called.plate.info.format)), {}, "", __version__
-    )
-    this = -1 if found is None else found[0]
+    this = -1 if run_id is None else run_id
     series = series[series["run_id"] != this]
     wells = called.calls.wells
     pos = wells[wells["role"] == "positive_control"].copy()
