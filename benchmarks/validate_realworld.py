@@ -59,14 +59,20 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import pandas as pd
 
-from ikzf1assay.calling.calls import _threshold_mode
 from ikzf1assay.errors import IkzfAssayError
-from ikzf1assay.qpcr import Plate, read_run
-from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
-from ikzf1assay.qpcr.plate import NON_THRESHOLD_CT_METHODS
+from ikzf1assay.qpcr import (
+    UNSAFE_CQ,
+    CurveCalls,
+    CurveSettings,
+    Plate,
+    analyse_curves,
+    compare_with_instrument,
+    comparison_threshold,
+    ct_agreement,
+    read_run,
+)
 from ikzf1assay.qpcr.readers import read_through
 
 __all__ = [
@@ -84,7 +90,6 @@ __all__ = [
 ]
 
 DEFAULT_SHARED = Path(__file__).resolve().parents[1].parent / "shared" / "validation" / "qpcr"
-UNSAFE_CQ = 35.0  # an instrument-amplified well at or below this Cq must never be `no`
 
 # Files in the shared folder that are no run export: documentation, licences, reference tables.
 NOT_RUN_NAMES = frozenset({"README.md", "data_vermeulen_methods_cq.tsv"})
@@ -98,8 +103,6 @@ NOT_RUN_FILES = (
 )
 
 OURS = ("yes", "review", "no")
-# instrument Ct methods that are not a crossing of a threshold we could apply ourselves
-NOT_THRESHOLD_CT = NON_THRESHOLD_CT_METHODS
 INSTRUMENT = ("amp", "not_amp", "none")
 INSTRUMENT_LABEL = {
     "amp": "instrument amp",
@@ -303,9 +306,7 @@ def _evaluate(path: Path, name: str) -> FileResult:
             message=f"holds no amplification data (melt curves of {n} reactions)",
             reactions=len(plate.wells), ct_method=plate.info.ct_method or "",
         )  # fmt: skip
-    mode = str(_threshold_mode(plate, "prefer-instrument"))
-    if plate.info.ct_method in NOT_THRESHOLD_CT:
-        mode = "auto"  # their Cq is not a threshold crossing: no threshold of theirs to use
+    mode = comparison_threshold(plate)  # their own threshold where they have one
     try:
         calls = analyse_curves(plate, CurveSettings(threshold=mode))
     except IkzfAssayError as exc:
@@ -371,123 +372,37 @@ def our_calls(table: pd.DataFrame) -> tuple[list[str], list[str], str]:
     return ["yes" if a else "no" for a in amplified], [""] * len(amplified), "amplified"
 
 
-def instrument_calls(
-    wells: pd.DataFrame, last_cycle: float | None
-) -> tuple[list[str], list[str], list[str], int]:
-    """The instrument's call per well (amp / not_amp / none), its label, its source (Amp
-    Status, Cq present, none), and the number of wells whose Cq at or beyond the last cycle
-    was read as Undetermined."""
-    calls: list[str] = []
-    labels: list[str] = []
-    sources: list[str] = []
-    as_last = 0
-    for status, ct, has_result in zip(
-        wells["instrument_amp"], wells["instrument_ct"], wells["has_result"], strict=True
-    ):
-        text = "" if _missing(status) else str(status).strip()
-        word = text.upper().replace(" ", "_").replace("-", "_")
-        cq = float(ct) if not _missing(ct) else math.nan
-        if word in ("AMP", "NO_AMP", "NOAMP", "NOT_AMP"):
-            calls.append("amp" if word == "AMP" else "not_amp")
-            labels.append(text)
-            sources.append("Amp Status")
-            continue
-        other = f" (status {text})" if text else ""
-        has_cq = math.isfinite(cq) or bool(has_result)
-        sources.append(("Cq present / absent" if has_cq else "none") + other)
-        if has_cq:
-            if _undetermined_as_number(cq, last_cycle):
-                calls.append("not_amp")
-                labels.append(f"Cq {cq:g} >= last cycle{other}")
-                as_last += 1
-            elif math.isfinite(cq):
-                calls.append("amp")
-                labels.append(f"Cq present{other}")
-            else:
-                calls.append("not_amp")
-                labels.append(f"no Cq{other}")
-        else:
-            calls.append("none")
-            labels.append("no call")
-    return calls, labels, sources, as_last
-
-
-def _undetermined_as_number(cq: float, last_cycle: float | None) -> bool:
-    """A whole-number Cq at or beyond the run's last cycle: how StepOne RDML and ``.eds``
-    files write Undetermined (40.0). A fractional Cq beyond the last exported cycle is a
-    real Cq of a run whose curves were truncated in the export."""
-    return last_cycle is not None and math.isfinite(cq) and cq >= last_cycle and cq.is_integer()
-
-
 def _compare(name: str, plate: Plate, calls: CurveCalls, mode: str) -> FileResult:
-    table = calls.table
-    extra = [c for c in ("has_result", "instrument_amp") if c not in table]
-    merged = table.merge(
-        plate.wells[["run", "well", "target", *extra]],
-        on=["run", "well", "target"],
-        how="left",
-        validate="one_to_one",
-    )
-    ours, reasons, column = our_calls(merged)
-    last_cycle = float(plate.curves["cycle"].max()) if not plate.curves.empty else None
-    inst, labels, source_of, as_last = instrument_calls(merged, last_cycle)
-
+    table = compare_with_instrument(plate, calls)
+    ours, _, column = our_calls(table)
     counts = {i: dict.fromkeys(OURS, 0) for i in INSTRUMENT}
-    sources: dict[str, int] = {}
-    for i, o, source in zip(inst, ours, source_of, strict=True):
+    for i, o in zip(table["instrument"], ours, strict=True):
         counts[i][o] += 1
-        sources[source] = sources.get(source, 0) + 1
     if not any(counts["none"].values()):
         del counts["none"]
+    sources = {
+        str(k): int(v) for k, v in table["instrument_source"].value_counts(sort=False).items()
+    }
 
-    our_ct = merged["ct"].to_numpy(dtype=float)
-    inst_ct = merged["instrument_ct"].to_numpy(dtype=float)
-    both = (
-        (np.asarray(inst) == "amp")
-        & (np.asarray(ours) == "yes")
-        & np.isfinite(our_ct)
-        & np.isfinite(inst_ct)
-    )
-    median: float | None = None
-    n_delta = int(both.sum())
-    r: float | None = None
-    offset: float | None = None
-    if mode == "instrument" and both.any():
-        median = float(np.median(np.abs(our_ct[both] - inst_ct[both])))
-    elif both.any():
-        offset = float(np.median(our_ct[both] - inst_ct[both]))
-        if both.sum() >= 3 and np.std(inst_ct[both]) > 0 and np.std(our_ct[both]) > 0:
-            r = float(np.corrcoef(our_ct[both], inst_ct[both])[0, 1])
-
-    crossing = (
-        merged["crossing"].to_numpy(dtype=float)
-        if "crossing" in merged
-        else np.full(len(merged), np.nan)
-    )
-    disagreements = []
-    for k, (i, o) in enumerate(zip(inst, ours, strict=True)):
-        agree = (i == "amp" and o == "yes") or (i == "not_amp" and o == "no") or i == "none"
-        if agree:
-            continue
-        row = merged.iloc[k]
-        cq = _opt(inst_ct[k])
-        disagreements.append(
-            Disagreement(
-                run=str(row["run"]),
-                well=str(row["well"]),
-                sample=str(row["sample"]),
-                target=str(row["target"]),
-                instrument=i,
-                instrument_status=labels[k],
-                instrument_ct=cq,
-                ours=o,
-                our_ct=_opt(our_ct[k]),
-                crossing=_opt(crossing[k]),
-                flags="" if _missing(row["flags"]) else str(row["flags"]),
-                reason=reasons[k],
-                unsafe=i == "amp" and o == "no" and cq is not None and cq <= UNSAFE_CQ,
-            )
+    agreement = ct_agreement(table, mode)
+    disagreements = tuple(
+        Disagreement(
+            run=str(row["run"]),
+            well=str(row["well"]),
+            sample=str(row["sample"]),
+            target=str(row["target"]),
+            instrument=str(row["instrument"]),
+            instrument_status=str(row["instrument_status"]),
+            instrument_ct=_opt(float(row["instrument_ct"])),
+            ours=str(row["amplification"]),
+            our_ct=_opt(float(row["ct"])),
+            crossing=_opt(float(row["crossing"])),
+            flags=str(row["flags"]),
+            reason=str(row["amplification_reason"]),
+            unsafe=bool(row["unsafe"]),
         )
+        for row in table[~table["agree"]].to_dict("records")
+    )
     return FileResult(
         name=name,
         outcome="read",
@@ -498,14 +413,14 @@ def _compare(name: str, plate: Plate, calls: CurveCalls, mode: str) -> FileResul
         cycles=plate.cycles,
         amplification_column=column,
         status_sources=sources,
-        undetermined_as_last_cycle=as_last,
+        undetermined_as_last_cycle=int(table["undetermined_as_last_cycle"].sum()),
         counts=counts,
-        median_abs_delta_ct=median,
-        n_delta_ct=n_delta,
+        median_abs_delta_ct=agreement.median_abs_delta,
+        n_delta_ct=agreement.n,
         ct_method=plate.info.ct_method or "",
-        ct_r=r,
-        median_ct_offset=offset,
-        disagreements=tuple(disagreements),
+        ct_r=agreement.r,
+        median_ct_offset=agreement.median_offset,
+        disagreements=disagreements,
     )
 
 

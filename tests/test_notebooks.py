@@ -6,7 +6,10 @@ in docs_build.py); test_docs_site.py builds the site from the same executed copi
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -37,3 +40,39 @@ def test_notebook_is_committed_without_outputs(path: Path) -> None:
 def test_notebook_runs_top_to_bottom(path: Path, executed_notebooks: dict[str, Executed]) -> None:
     run = executed_notebooks[path.name]
     assert run.ok, f"{path.name} did not run top to bottom:\n{run.log}"
+
+
+def _rendered_modules() -> set[str]:
+    """The modules the API reference renders (``::: module`` in docs/reference/*.md)."""
+    found: set[str] = set()
+    for page in (NOTEBOOKS.parent / "docs" / "reference").glob("*.md"):
+        found.update(re.findall(r"^::: ([\w.]+)\s*$", page.read_text(encoding="utf-8"), re.M))
+    return found
+
+
+@pytest.mark.parametrize("path", PARAMS)
+def test_notebook_uses_the_public_api_only(path: Path) -> None:
+    """Every name a notebook imports from the package is in the ``__all__`` of a module the
+    API reference renders (or of the package itself); no logging or warnings are switched off."""
+    code = "\n".join(
+        "".join(cell["source"])
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]
+        if cell["cell_type"] == "code"
+    )
+    code = "\n".join(line for line in code.splitlines() if not line.startswith("%"))
+    public = _rendered_modules() | {"ikzf1assay"}
+    problems = []
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ikzf1assay"):
+            module = node.module or ""
+            exported = getattr(importlib.import_module(module), "__all__", [])
+            problems += [
+                f"from {module} import {alias.name}"
+                for alias in node.names
+                if module not in public or alias.name not in exported
+            ]
+        elif isinstance(node, ast.Import):
+            problems += [f"import {a.name}" for a in node.names if a.name.startswith("ikzf1assay.")]
+    assert not problems, f"{path.name} imports outside the documented API: {problems}"
+    for switch_off in ("setLevel(", "filterwarnings(", "simplefilter(", "disable("):
+        assert switch_off not in code, f"{path.name} turns logging or warnings off: {switch_off}"

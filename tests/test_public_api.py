@@ -1,7 +1,8 @@
 """The public API: the entry points exported from the package and its subpackages (issue 13).
 
 Each name of ``ikzf1assay.__all__`` resolves, is the object its subpackage exports, and (for
-functions) carries numpydoc Parameters and Returns sections; ``docs/api.md`` lists every one.
+functions) carries numpydoc Parameters and Returns sections; the API reference (docs/reference/*.md)
+renders each from its module and uses it in an example.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import pytest
 
 import ikzf1assay
 
-DOCS = Path(__file__).resolve().parents[1] / "docs" / "api.md"
+REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference"
 NAMES = [n for n in ikzf1assay.__all__ if n != "__version__"]
 
 
@@ -41,8 +42,33 @@ def test_function_has_numpydoc_sections(name: str) -> None:
         assert re.search(rf"^{section}\n-{{3,}}$", doc, re.M), f"{name}: no {section} section"
 
 
-def test_api_doc_lists_every_export_with_an_example() -> None:
-    text = DOCS.read_text(encoding="utf-8")
+def _rendered_modules() -> dict[str, list[str]]:
+    """Module -> the reference pages that render it with ``::: module``."""
+    out: dict[str, list[str]] = {}
+    for page in sorted(REFERENCE.glob("*.md")):
+        for module in re.findall(r"^::: ([\w.]+)\s*$", page.read_text(encoding="utf-8"), re.M):
+            out.setdefault(module, []).append(page.name)
+    return out
+
+
+def test_api_reference_renders_and_exemplifies_every_export() -> None:
+    rendered = _rendered_modules()
+    examples = "\n".join(
+        "\n".join(re.findall(r"```python\n(.*?)```", p.read_text(encoding="utf-8"), re.S))
+        for p in REFERENCE.glob("*.md")
+    )
     for name in NAMES:
-        assert re.search(rf"^#+ .*`{name}`", text, re.M), f"docs/api.md has no heading for {name}"
-    assert text.count("```python") >= len(NAMES) // 2
+        obj = getattr(ikzf1assay, name)
+        shown = [
+            m
+            for m in rendered
+            if name in getattr(importlib.import_module(m), "__all__", [])
+            and getattr(importlib.import_module(m), name) is obj
+        ]
+        assert shown, f"no page of docs/reference renders a module exporting {name}"
+        assert re.search(rf"\b{name}\b", examples), f"no example in docs/reference uses {name}"
+
+
+def test_rendered_modules_exist_and_declare_their_api() -> None:
+    for module in _rendered_modules():
+        assert isinstance(getattr(importlib.import_module(module), "__all__", None), list), module

@@ -13,7 +13,6 @@ tests on shared files skip when the folder is absent (it is not part of the repo
 from __future__ import annotations
 
 import importlib.util
-import math
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -123,21 +122,6 @@ def test_harness_skips_only_documentation() -> None:
     assert not harness.is_run_file(Path("x/data_vermeulen_methods_cq.tsv"))
     for run in ("a.rdml", "a.eds", "a.rex", "a.csv", "a.txt", "a.xls", "a.xlsx", "b.tsv"):
         assert harness.is_run_file(Path("x") / run), run
-
-
-def test_instrument_status_normalised() -> None:
-    wells = pd.DataFrame(
-        {
-            "instrument_amp": ["Amp", "No Amp", "AMP", "NO_AMP", "Inconclusive", "", "", "", ""],
-            "instrument_ct": [20.0, math.nan, 21.0, 39.0, 34.0, 25.5, 40.0, math.nan, math.nan],
-            "has_result": [True, True, True, True, True, True, True, True, False],
-        }
-    )
-    calls, _, sources, as_last = harness.instrument_calls(wells, 40.0)
-    assert calls == ["amp", "not_amp", "amp", "not_amp", "amp", "amp", "not_amp", "not_amp", "none"]
-    assert sources[:4] == ["Amp Status"] * 4
-    assert as_last == 1  # 40.0 written for Undetermined; 25.5 beyond 3 exported cycles is real
-    assert harness.instrument_calls(wells.iloc[[5]], 3.0)[0] == ["amp"]
 
 
 def test_our_calls_from_either_column() -> None:

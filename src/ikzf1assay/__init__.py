@@ -2,7 +2,8 @@
 
 The documented entry points are importable from here (``from ikzf1assay import read_run``);
 each is loaded when first used, so ``import ikzf1assay`` (and the command's ``--version``)
-imports no numerical library. ``docs/api.md`` lists them with an example each.
+imports no numerical library. The API reference
+(``docs/reference/``) renders them from their docstrings, after examples.
 
 Sub-packages, from the bottom up: :mod:`ikzf1assay.assay` (the assay file),
 :mod:`ikzf1assay.reference` (gene model, locus, deletion alleles), :mod:`ikzf1assay.primers`
@@ -14,10 +15,16 @@ and survival statistics), :mod:`ikzf1assay.report` (renderings and ``plot``),
 
 from __future__ import annotations
 
+import logging as _logging
 from importlib import metadata as _metadata
 from typing import TYPE_CHECKING
 
 from ikzf1assay._lazy import lazy_exports
+
+# A library logs and lets the application decide where it goes (the command line configures
+# it; a notebook or script can with logging.basicConfig). Without a handler of its own here,
+# Python's last-resort handler would print every warning to stderr in programs that chose not to.
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 try:
     __version__ = _metadata.version("ikzf1assay")

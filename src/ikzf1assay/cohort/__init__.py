@@ -11,7 +11,13 @@ The steps, each a function returning a documented result object: :func:`read_cli
 these results by the report package (its ``plot(result)``).
 """
 
-from ikzf1assay.cohort.analysis import CohortAnalysis, CohortSettings, analyse_cohort, run_cohort
+from ikzf1assay.cohort.analysis import (
+    GROUPS,
+    CohortAnalysis,
+    CohortSettings,
+    analyse_cohort,
+    run_cohort,
+)
 from ikzf1assay.cohort.clinical import ClinicalTable, clinical_from_frame, read_clinical
 from ikzf1assay.cohort.competing import (
     CumulativeIncidenceResult,
@@ -53,6 +59,7 @@ from ikzf1assay.cohort.timevarying import (
 )
 
 __all__ = [
+    "GROUPS",
     "RMST",
     "ClinicalTable",
     "CohortAnalysis",

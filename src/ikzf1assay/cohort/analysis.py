@@ -60,6 +60,8 @@ GROUPS = {
     "C": "not deleted, no transplant",
     "D": "not deleted, transplant",
 }
+"""The four groups of the study's Figure 1 (IKZF1 deletion x transplant), as the ``group``
+column of the linked table codes them."""
 SURVIVAL_ENDPOINTS = ("os", "efs", "dfs")
 COMPETING_ENDPOINTS = ("cir", "nrm")
 GROUPINGS = {

@@ -9,6 +9,9 @@ Entry points (each returns a result object with tables and ``to_dict``):
   :func:`register_engine`), in-silico PCR on every allele, a verdict per reaction;
 * :func:`insilico_pcr`: products of every reaction on every allele (:class:`MatrixCell`,
   :class:`Product`);
+* :func:`with_probes` (or :func:`check_probes`): the assay file's ``[[probe]]`` entries checked
+  beside the primers (:class:`ProbeCheck`), placed in their reaction's product when alleles are
+  given;
 * :func:`design_primers` -> :class:`DesignResult`: new breakpoint primers from Primer3, each
   :class:`Candidate` checked like the existing set.
 
@@ -45,6 +48,9 @@ _LAZY: dict[str, str] = {
     "SiteEngine": "ikzf1assay.primers.engines",
     "engine_names": "ikzf1assay.primers.engines",
     "register_engine": "ikzf1assay.primers.engines",
+    "ProbeCheck": "ikzf1assay.primers.check_results",
+    "check_probes": "ikzf1assay.primers.probe",
+    "with_probes": "ikzf1assay.primers.probe",
 }
 
 __all__ = [
@@ -55,6 +61,7 @@ __all__ = [
     "PairCheck",
     "PrimerCheck",
     "PrimerCheckResult",
+    "ProbeCheck",
     "Product",
     "ReactionCheck",
     "ReactionVerdict",
@@ -62,16 +69,20 @@ __all__ = [
     "SpecificityResult",
     "Structure",
     "check_primers",
+    "check_probes",
     "check_specificity",
     "design_primers",
     "engine_names",
     "insilico_pcr",
     "register_engine",
+    "with_probes",
 ]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from ikzf1assay.primers.check_results import ProbeCheck
     from ikzf1assay.primers.design import Candidate, DesignResult, design_primers
     from ikzf1assay.primers.engines import SiteEngine, engine_names, register_engine
+    from ikzf1assay.primers.probe import check_probes, with_probes
     from ikzf1assay.primers.products import Product
     from ikzf1assay.primers.specificity import check_specificity, insilico_pcr
     from ikzf1assay.primers.specificity_result import (

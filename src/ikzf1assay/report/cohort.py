@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from ikzf1assay._json import json_value
 from ikzf1assay._provenance import file_sha256, provenance
@@ -26,7 +27,7 @@ from ikzf1assay.report.cohort_figures import (
     save,
 )
 
-__all__ = ["cohort_tables", "write_cohort_outputs"]
+__all__ = ["cohort_tables", "four_group_panel", "write_cohort_outputs"]
 
 ENDPOINT_NAMES = {
     "os": "Overall survival",
@@ -196,6 +197,35 @@ def _p_text(a: CohortAnalysis, ep: str, grouping: str) -> str | None:
     return None
 
 
+def four_group_panel(analysis: CohortAnalysis, show_in: str | None = "months") -> Figure | None:
+    """The study's Figure 1 from an analysis, as the cohort report draws it: OS, EFS, DFS
+    (Kaplan-Meier) and the cumulative incidence of relapse by group A-D, each panel with its
+    confidence bands, numbers at risk and its test (log-rank; Gray's test for relapse).
+
+    Parameters
+    ----------
+    analysis
+        The result of :func:`~ikzf1assay.cohort.analyse_cohort` (or ``run_cohort``).
+    show_in
+        Unit of the time axes (``days``, ``weeks``, ``months``, ``years``).
+
+    Returns
+    -------
+    matplotlib.figure.Figure or None
+        Two by two panels, legends ``A: deleted, no transplant`` ... (:data:`GROUPS`); None
+        when the analysis has no group A-D estimates (no transplant data).
+    """
+    by_group = {ep: km for (ep, grouping), km in analysis.km.items() if grouping == "group"}
+    if not by_group:
+        return None
+    p_texts = {
+        ep: text for ep in ("os", "efs", "dfs", "cir") if (text := _p_text(analysis, ep, "group"))
+    }
+    return four_group_figure(
+        by_group, analysis.cif.get(("cir", "group")), p_texts, GROUP_LABELS, show_in=show_in
+    )
+
+
 def _figures(a: CohortAnalysis, folder: Path) -> list[dict[str, str]]:
     out = []
     for (ep, grouping), km in a.km.items():
@@ -204,14 +234,10 @@ def _figures(a: CohortAnalysis, folder: Path) -> list[dict[str, str]]:
         title = f"{ENDPOINT_NAMES[ep]} by {GROUPINGS[grouping]}"
         fig = km_figure(km, title=title, p_text=_p_text(a, ep, grouping))
         out.append(_figure(fig, folder, f"km_{ep}_{grouping}", title))
-    by_group = {ep: km for (ep, grouping), km in a.km.items() if grouping == "group"}
-    if by_group:
-        p_texts = {
-            ep: txt for ep in ("os", "efs", "dfs", "cir") if (txt := _p_text(a, ep, "group"))
-        }
-        fig = four_group_figure(by_group, a.cif.get(("cir", "group")), p_texts, GROUP_LABELS)
+    four = four_group_panel(a)
+    if four is not None:
         out.append(
-            _figure(fig, folder, "four_groups", "OS, EFS, DFS and CIR by group A-D (Figure 1)")
+            _figure(four, folder, "four_groups", "OS, EFS, DFS and CIR by group A-D (Figure 1)")
         )
     for (ep, grouping), cif in a.cif.items():
         if grouping != "deletion":

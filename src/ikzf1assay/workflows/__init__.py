@@ -30,7 +30,7 @@ if TYPE_CHECKING:
         analyse_cohort_files,
         write_simulated_cohort,
     )
-    from ikzf1assay.workflows.demo import Demo, run_demo
+    from ikzf1assay.workflows.demo import Demo, demo_export, run_demo
     from ikzf1assay.workflows.run import CalledRun, call_export, write_run_outputs
 
 _WHERE = {
@@ -41,6 +41,7 @@ _WHERE = {
     "analyse_cohort_files": "cohort",
     "write_simulated_cohort": "cohort",
     "Demo": "demo",
+    "demo_export": "demo",
     "run_demo": "demo",
     "CalledRun": "run",
     "call_export": "run",
@@ -56,6 +57,7 @@ __all__ = [
     "analyse_cohort_files",
     "call_batch",
     "call_export",
+    "demo_export",
     "run_demo",
     "write_run_outputs",
     "write_simulated_cohort",

@@ -4,7 +4,7 @@ Each limit keeps the peak memory of reading one export under about 2 GB, with a 
 over real runs; a file above a limit is refused with a message naming the file, its size and
 the limit, before it is read into memory. Measured with ``benchmarks/bench_reader_memory.py``
 (synthetic ABI 7500 v2 text exports, one fresh process per file); the numbers are in that
-script's documentation and in docs/formats.md.
+script's documentation and in docs/formats/index.md.
 
 ======================  ============  ======================================================
 MAX_TEXT_BYTES          128 MiB       text exports (ABI / QuantStudio text, SDS, CFX CSV,
