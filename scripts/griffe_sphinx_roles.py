@@ -15,6 +15,9 @@ from typing import Any
 import griffe
 
 ROLE = re.compile(r":(?:py:)?(?:class|func|data|mod|meth|attr|exc|obj|const):`([^`]+)`")
+# reST's "text::" before an indented literal block: Markdown shows the indented block as code
+# already, so "::" at the end of a line becomes ":" ("text ::" becomes "text")
+LITERAL = re.compile(r"(\S)( ?)::[ \t]*$", re.M)
 
 
 def role_text(match: re.Match[str]) -> str:
@@ -29,8 +32,10 @@ def role_text(match: re.Match[str]) -> str:
 
 
 def markdown_roles(text: str) -> str:
-    """``text`` with every Sphinx cross-reference role replaced by a Markdown code span."""
-    return ROLE.sub(role_text, text)
+    """``text`` with every Sphinx cross-reference role replaced by a Markdown code span, and
+    each literal-block marker ``::`` at a line's end by ``:``."""
+    text = ROLE.sub(role_text, text)
+    return LITERAL.sub(lambda m: m.group(1) + ("" if m.group(2) else ":"), text)
 
 
 class SphinxRoles(griffe.Extension):

@@ -442,3 +442,19 @@ def test_tables_with_a_repeated_index_are_read_row_by_row() -> None:
     assert len(result.runs) == 50
     assert result.limits["n"].tolist() == [20, 20]
     assert result.flags == {}
+
+
+def test_plot_draws_one_controls_chart_with_its_limits() -> None:
+    from matplotlib.axes import Axes
+
+    from ikzf1assay import plot
+
+    df = pd.concat([controls([30.0, 30.4, 29.7, 33.5]), controls([25.0, 25.2], "Q", start=5)])
+    result = qc_table(df, fixed={"R": (30.0, 1.0), "Q": (25.0, 0.5)})
+    ax = plot(result, reaction="R")
+    assert isinstance(ax, Axes)
+    levels = sorted(round(float(np.asarray(line.get_ydata())[0]), 6) for line in ax.get_lines()[1:])
+    assert levels == [27.0, 28.0, 29.0, 30.0, 31.0, 32.0, 33.0]  # mean and 1, 2, 3 SD
+    assert "Positive control of R" in ax.get_title(loc="left")
+    with pytest.raises(ParameterError, match="choose one of: Q, R"):
+        plot(result)  # two reactions: which one?

@@ -44,7 +44,7 @@ rejection.
 
 Westgard recommends R-4s within a run (two control levels) rather than across runs (westgard.com,
 "Power function graphs of multirules"); with one level per reaction, consecutive runs are the
-only pair there is, as the issue asks.
+only pair there is.
 
 References: J. O. Westgard, P. L. Barry, M. R. Hunt, T. Groth, "A multi-rule Shewhart chart
 for quality control in clinical chemistry", Clin. Chem. 27 (1981) 493-501; the table of rules

@@ -3,7 +3,8 @@
 Results do not draw themselves: this function does, dispatching on the result's type with
 :func:`functools.singledispatch`. Drawings are registered by the report modules that own them
 (:mod:`ikzf1assay.report.cohort_figures` for the cohort statistics,
-:mod:`ikzf1assay.report.curve_plot` for the qPCR curves), each with::
+:mod:`ikzf1assay.report.curve_plot` for the qPCR curves, :mod:`ikzf1assay.report.qc` for the
+registry's control charts), each with::
 
     from ikzf1assay.report.plot import plot
 
@@ -33,6 +34,7 @@ __all__ = ["axes_for", "plot", "plottable_types"]
 REGISTERING_MODULES = (
     "ikzf1assay.report.cohort_figures",
     "ikzf1assay.report.curve_plot",
+    "ikzf1assay.report.qc",
 )
 _loaded = False
 
@@ -92,8 +94,8 @@ def plot(result: object, ax: Axes | None = None, **kwargs: Any) -> Axes:
     ----------
     result
         A result object with a registered drawing: see :func:`plottable_types` (Kaplan-Meier,
-        cumulative incidence, Cox and Fine-Gray models as forest plots, landmark analyses,
-        qPCR curves...).
+        cumulative incidence, Nelson-Aalen, a Cox model's predicted survival, Cox and Fine-Gray
+        models as forest plots, landmark analyses, qPCR curves, a registry's control charts).
     ax
         Axes to draw on; None draws on a new :class:`~matplotlib.figure.Figure`
         (``ax.figure.savefig(...)`` writes it).

@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ikzf1assay._outdir import atomic_output, safe_name
-from ikzf1assay.errors import FileAccessError
+from ikzf1assay.errors import FileAccessError, ParameterError
 from ikzf1assay.registry.qc import (
     MIN_RUNS,
     REJECTION_RULES,
@@ -36,8 +36,15 @@ from ikzf1assay.registry.qc import (
     reference_trend,
 )
 from ikzf1assay.report._templates import environment
+from ikzf1assay.report.plot import axes_for, plot
 
-__all__ = ["levey_jennings_figure", "reference_figure", "write_qc_report"]
+__all__ = [
+    "draw_levey_jennings",
+    "levey_jennings_figure",
+    "plot_qc",
+    "reference_figure",
+    "write_qc_report",
+]
 
 STATUS_COLOURS = {"released": "#1b6ca8", "draft": "#9a9a9a"}
 REJECT_COLOUR = "#d1495b"
@@ -99,9 +106,16 @@ def levey_jennings_figure(runs: pd.DataFrame, reaction: str, limits: pd.Series |
         1, 2 and 3 SD; points coloured by run status; rejected runs ringed and labelled with
         the rules they break; a control that did not amplify marked ``×`` at the foot.
     """
+    fig = Figure(figsize=(_width(len(runs)), 4.6), layout="constrained")
+    draw_levey_jennings(fig.add_subplot(), runs, reaction, limits)
+    return fig
+
+
+def draw_levey_jennings(
+    ax: Axes, runs: pd.DataFrame, reaction: str, limits: pd.Series | None
+) -> None:
+    """Draw :func:`levey_jennings_figure`'s chart on ``ax`` (same parameters)."""
     n = len(runs)
-    fig = Figure(figsize=(_width(n), 4.6), layout="constrained")
-    ax = fig.add_subplot()
     x = np.arange(n, dtype=float)
     y = runs["ct"].to_numpy(dtype=float)
     finite = np.isfinite(y)
@@ -151,7 +165,39 @@ def levey_jennings_figure(runs: pd.DataFrame, reaction: str, limits: pd.Series |
                  parse_math=False)  # fmt: skip
     if ax.get_legend_handles_labels()[0]:
         ax.legend(fontsize=7, loc="upper left", framealpha=0.8)
-    return fig
+
+
+@plot.register(QCResult)
+def plot_qc(result: QCResult, ax: Axes | None = None, *, reaction: str | None = None) -> Axes:
+    """``plot(qc, reaction="Δ4-7")``: the Levey-Jennings chart of one positive control.
+
+    Parameters
+    ----------
+    result : QCResult
+        :func:`ikzf1assay.registry.qc.qc_table` of a registry's control series.
+    ax : Axes, optional
+        Where to draw; a new figure's axes by default (wider with more runs).
+    reaction : str, optional
+        The reaction whose control to draw; may be left out when there is only one.
+
+    Returns
+    -------
+    Axes
+        The axes drawn on: runs in order along x, the control's Ct along y, the mean and 1,
+        2, 3 SD lines, rejected runs ringed and labelled with the rules they break.
+    """
+    names = sorted(set(result.runs["reaction"].astype(str)))
+    if reaction is None and len(names) == 1:
+        reaction = names[0]
+    if reaction not in names:
+        raise ParameterError(
+            f"plot(qc): reaction={reaction!r}; choose one of: {', '.join(names) or '(none)'}"
+        )
+    part = result.runs[result.runs["reaction"].astype(str) == reaction].reset_index(drop=True)
+    rows = result.limits[result.limits["reaction"].astype(str) == reaction]
+    axes = axes_for(ax, (_width(len(part)), 4.6))
+    draw_levey_jennings(axes, part, reaction, rows.iloc[0] if len(rows) else None)
+    return axes
 
 
 def reference_figure(trend: pd.DataFrame) -> Figure:
