@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -43,6 +44,15 @@ class Executed:
     copy: Path
     ok: bool
     log: str
+
+
+def rendered_modules() -> set[str]:
+    """The modules the API reference renders (``::: module`` lines of docs/reference/*.md):
+    the documented public API is the ``__all__`` of these."""
+    found: set[str] = set()
+    for page in (REPO / "docs" / "reference").glob("*.md"):
+        found.update(re.findall(r"^::: ([\w.]+)\s*$", page.read_text(encoding="utf-8"), re.M))
+    return found
 
 
 def _env() -> dict[str, str]:

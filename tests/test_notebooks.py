@@ -9,12 +9,11 @@ from __future__ import annotations
 import ast
 import importlib
 import json
-import re
 from pathlib import Path
 
 import pytest
 
-from docs_build import NOTEBOOKS, Executed, notebooks
+from docs_build import NOTEBOOKS, Executed, notebooks, rendered_modules
 
 NONE = "notebooks/ holds no *.ipynb: nothing to check"
 PARAMS = [pytest.param(p, id=p.name) for p in notebooks()] or [
@@ -42,14 +41,6 @@ def test_notebook_runs_top_to_bottom(path: Path, executed_notebooks: dict[str, E
     assert run.ok, f"{path.name} did not run top to bottom:\n{run.log}"
 
 
-def _rendered_modules() -> set[str]:
-    """The modules the API reference renders (``::: module`` in docs/reference/*.md)."""
-    found: set[str] = set()
-    for page in (NOTEBOOKS.parent / "docs" / "reference").glob("*.md"):
-        found.update(re.findall(r"^::: ([\w.]+)\s*$", page.read_text(encoding="utf-8"), re.M))
-    return found
-
-
 @pytest.mark.parametrize("path", PARAMS)
 def test_notebook_uses_the_public_api_only(path: Path) -> None:
     """Every name a notebook imports from the package is in the ``__all__`` of a module the
@@ -60,7 +51,7 @@ def test_notebook_uses_the_public_api_only(path: Path) -> None:
         if cell["cell_type"] == "code"
     )
     code = "\n".join(line for line in code.splitlines() if not line.startswith("%"))
-    public = _rendered_modules() | {"ikzf1assay"}
+    public = rendered_modules() | {"ikzf1assay"}
     problems = []
     for node in ast.walk(ast.parse(code)):
         if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ikzf1assay"):

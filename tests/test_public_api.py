@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 import ikzf1assay
+from docs_build import rendered_modules
 
 REFERENCE = Path(__file__).resolve().parents[1] / "docs" / "reference"
 NAMES = [n for n in ikzf1assay.__all__ if n != "__version__"]
@@ -42,17 +43,8 @@ def test_function_has_numpydoc_sections(name: str) -> None:
         assert re.search(rf"^{section}\n-{{3,}}$", doc, re.M), f"{name}: no {section} section"
 
 
-def _rendered_modules() -> dict[str, list[str]]:
-    """Module -> the reference pages that render it with ``::: module``."""
-    out: dict[str, list[str]] = {}
-    for page in sorted(REFERENCE.glob("*.md")):
-        for module in re.findall(r"^::: ([\w.]+)\s*$", page.read_text(encoding="utf-8"), re.M):
-            out.setdefault(module, []).append(page.name)
-    return out
-
-
 def test_api_reference_renders_and_exemplifies_every_export() -> None:
-    rendered = _rendered_modules()
+    rendered = rendered_modules()
     examples = "\n".join(
         "\n".join(re.findall(r"```python\n(.*?)```", p.read_text(encoding="utf-8"), re.S))
         for p in REFERENCE.glob("*.md")
@@ -70,5 +62,5 @@ def test_api_reference_renders_and_exemplifies_every_export() -> None:
 
 
 def test_rendered_modules_exist_and_declare_their_api() -> None:
-    for module in _rendered_modules():
+    for module in rendered_modules():
         assert isinstance(getattr(importlib.import_module(module), "__all__", None), list), module

@@ -62,7 +62,7 @@ from ikzf1assay.calling.melt_rule import WINDOW_COLUMNS, apply_melt_rule
 from ikzf1assay.errors import InputFormatError
 from ikzf1assay.qpcr.curves import CurveCalls, CurveSettings, analyse_curves
 from ikzf1assay.qpcr.melt import MeltCalls, analyse_melt
-from ikzf1assay.qpcr.plate import NON_THRESHOLD_CT_METHODS, Plate
+from ikzf1assay.qpcr.plate import Plate
 
 __all__ = [
     "NOT_DETECTED",
@@ -186,11 +186,7 @@ def assign_reactions(
 def _threshold_mode(plate: Plate, requested: str | float) -> str | float:
     if requested != "prefer-instrument":
         return requested
-    w = plate.wells
-    has = w["threshold"].notna()
-    if plate.info.ct_method not in NON_THRESHOLD_CT_METHODS:  # a Cp or Crt implies no threshold
-        has |= w["instrument_ct"].notna()
-    return "instrument" if bool(has.groupby(w["target"]).any().all()) else "auto"
+    return "instrument" if plate.has_instrument_threshold else "auto"
 
 
 def _omissions(wells: pd.DataFrame, st: CallSettings, source: str) -> pd.Series:

@@ -86,13 +86,9 @@ def comparison_threshold(plate: Plate) -> Literal["instrument", "auto"]:
     str
         ``"instrument"`` or ``"auto"``, for :class:`~ikzf1assay.qpcr.CurveSettings` ``threshold``.
     """
-    if plate.info.ct_method in NON_THRESHOLD_CT_METHODS:
-        return "auto"
-    w = plate.wells
-    if w.empty:
-        return "auto"
-    has = w["threshold"].notna() | w["instrument_ct"].notna()
-    return "instrument" if bool(has.groupby(w["target"]).any().all()) else "auto"
+    if plate.info.ct_method in NON_THRESHOLD_CT_METHODS or plate.wells.empty:
+        return "auto"  # no Ct of theirs to compare cycle for cycle, even at an exported threshold
+    return "instrument" if plate.has_instrument_threshold else "auto"
 
 
 def instrument_calls(wells: pd.DataFrame, last_cycle: float | None) -> pd.DataFrame:

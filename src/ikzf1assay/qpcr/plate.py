@@ -301,6 +301,17 @@ class Plate:
         return bool(self.wells["has_curve"].any() or self.wells["has_result"].any())
 
     @property
+    def has_instrument_threshold(self) -> bool:
+        """Whether every target has a threshold of the instrument's to analyse at: an exported
+        threshold, or an instrument Ct that is a threshold crossing (not a Cp or Crt,
+        :data:`NON_THRESHOLD_CT_METHODS`, which imply no threshold)."""
+        w = self.wells
+        has = w["threshold"].notna()
+        if self.info.ct_method not in NON_THRESHOLD_CT_METHODS:
+            has |= w["instrument_ct"].notna()
+        return bool(has.groupby(w["target"]).any().all())
+
+    @property
     def cycles(self) -> int:
         """Largest number of cycles of any reaction (0 without curves)."""
         if self.curves.empty:

@@ -18,7 +18,7 @@ from ikzf1assay.errors import ParameterError
 from ikzf1assay.qpcr.curves import CurveCalls
 from ikzf1assay.qpcr.plate import Plate
 from ikzf1assay.report.curves import baseline_corrected, drawable_curves, grouped_wells
-from ikzf1assay.report.plot import axes_for, plot
+from ikzf1assay.report.plot import axes_for, choose, plot
 
 __all__ = ["draw_group", "plot_curve_calls"]
 
@@ -127,13 +127,7 @@ def plot_curve_calls(
     if plate is None:
         raise ParameterError("plot(curve_calls) needs plate=: the run the curves come from")
     table = grouped_wells(calls, groups)
-    names = sorted(map(str, table["group"].unique()))
-    if group is None and len(names) == 1:
-        group = names[0]
-    if group not in names:
-        raise ParameterError(
-            f"plot(curve_calls): group={group!r}; choose one of: {', '.join(names)}"
-        )
+    group = choose("curve_calls", "group", group, sorted(map(str, table["group"].unique())))
     axes = axes_for(ax, (8.0, 5.0))
     cutoff = calls.settings.ct_cutoff if ct_cutoff is None else ct_cutoff
     rows = table[table["group"].astype(str) == group]

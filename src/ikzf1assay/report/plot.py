@@ -27,7 +27,7 @@ from matplotlib.figure import Figure
 
 from ikzf1assay.errors import ParameterError
 
-__all__ = ["axes_for", "plot", "plottable_types"]
+__all__ = ["axes_for", "choose", "plot", "plottable_types"]
 
 # report modules that register drawings; imported on demand so that importing this module
 # (or the command starting up) does not pull in every result type
@@ -72,6 +72,39 @@ def axes_for(ax: Axes | None, figsize: tuple[float, float] = (7.0, 4.5)) -> Axes
         return ax
     new: Axes = Figure(figsize=figsize).subplots()
     return new
+
+
+def choose(drawing: str, option: str, value: str | None, names: list[str]) -> str:
+    """Which of ``names`` a drawing of one of several (a target, a reaction) is asked for.
+
+    Parameters
+    ----------
+    drawing
+        The result's name in the error message (``plot(qc)``).
+    option
+        The keyword that chooses (``reaction``).
+    value
+        What the caller gave; None takes the only name when there is one.
+    names
+        The names there are.
+
+    Returns
+    -------
+    str
+        The chosen name.
+
+    Raises
+    ------
+    ParameterError
+        ``value`` is none of ``names`` (or None among several), naming the choices.
+    """
+    if value is None and len(names) == 1:
+        return names[0]
+    if value not in names:
+        raise ParameterError(
+            f"plot({drawing}): {option}={value!r}; choose one of: {', '.join(names) or '(none)'}"
+        )
+    return value
 
 
 def plottable_types() -> list[type]:

@@ -25,7 +25,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ikzf1assay._outdir import atomic_output, safe_name
-from ikzf1assay.errors import FileAccessError, ParameterError
+from ikzf1assay.errors import FileAccessError
 from ikzf1assay.registry.qc import (
     MIN_RUNS,
     REJECTION_RULES,
@@ -36,7 +36,7 @@ from ikzf1assay.registry.qc import (
     reference_trend,
 )
 from ikzf1assay.report._templates import environment
-from ikzf1assay.report.plot import axes_for, plot
+from ikzf1assay.report.plot import axes_for, choose, plot
 
 __all__ = [
     "draw_levey_jennings",
@@ -186,13 +186,7 @@ def plot_qc(result: QCResult, ax: Axes | None = None, *, reaction: str | None = 
         The axes drawn on: runs in order along x, the control's Ct along y, the mean and 1,
         2, 3 SD lines, rejected runs ringed and labelled with the rules they break.
     """
-    names = sorted(set(result.runs["reaction"].astype(str)))
-    if reaction is None and len(names) == 1:
-        reaction = names[0]
-    if reaction not in names:
-        raise ParameterError(
-            f"plot(qc): reaction={reaction!r}; choose one of: {', '.join(names) or '(none)'}"
-        )
+    reaction = choose("qc", "reaction", reaction, sorted(set(result.runs["reaction"].astype(str))))
     part = result.runs[result.runs["reaction"].astype(str) == reaction].reset_index(drop=True)
     rows = result.limits[result.limits["reaction"].astype(str) == reaction]
     axes = axes_for(ax, (_width(len(part)), 4.6))
